@@ -1,0 +1,186 @@
+"""The one place where storage, services, jobs and HTTP are wired together."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from vigil.clock import Clock, OffsetClock, SystemClock
+from vigil.dialects.alibaba import kms_crypto, kms_keys, vigil_api
+from vigil.dialects.alibaba.endpoint import PopEndpoint
+from vigil.errors import FailedPrecondition
+from vigil.iam.authn import Authenticator
+from vigil.iam.service import Bootstrap, IamService
+from vigil.instances.service import InstanceService
+from vigil.keys.crypto import Random, SystemRandom
+from vigil.keys.data_plane import DataPlane
+from vigil.keys.jobs import register_jobs
+from vigil.keys.keyring import KeyRing
+from vigil.keys.service import KeyService
+from vigil.keys.wrapping import RootKey
+from vigil.scheduler import Scheduler
+from vigil.settings import Settings
+from vigil.storage.engine import Database, connect
+from vigil.storage.migrations import migrate
+
+log = logging.getLogger("vigil")
+
+KMS_VERSION = "2016-01-20"
+_CLOCK_OFFSET = "test_clock_offset_ms"
+_ROOT_FINGERPRINT = "root_key_fingerprint"
+
+ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    test_clock: OffsetClock | None
+    rng: Random
+    iam: IamService
+    instances: InstanceService
+    keys: KeyService
+    data_plane: DataPlane
+    scheduler: Scheduler
+
+    @property
+    def region(self) -> str:
+        return self.iam.account.region
+
+    def advance_clock(self, seconds: int) -> int:
+        """Move the test clock forward and remember the offset across restarts."""
+        if self.test_clock is None:
+            raise FailedPrecondition("the server was not started with --test-clock")
+        offset = self.test_clock.advance(seconds)
+        with self.db.transaction() as tx:
+            _put_meta(tx, _CLOCK_OFFSET, str(offset))
+        return offset
+
+
+@dataclass(slots=True)
+class App:
+    services: Services
+    bootstrap: Bootstrap
+    asgi: ASGIApp
+
+    def close(self) -> None:
+        self.services.scheduler.stop()
+        self.services.db.close()
+
+
+def build(settings: Settings, *, start_jobs: bool = True) -> App:
+    """Open storage, migrate, bootstrap the account and wire every service and route."""
+    settings.validate()
+    db = connect(settings.database_url.reveal() if settings.database_url else None, settings.data_dir)
+    migrate(db)
+    root_key = _root_key(settings, db)
+    test_clock = _test_clock(settings, db)
+    clock: Clock = test_clock or SystemClock()
+    services = _services(settings, db, root_key, clock, test_clock)
+    boot = services.iam.bootstrap(
+        region=settings.region, project_id=settings.project_id, root_access_key=_root_pair(settings)
+    )
+    services.instances.ensure_default(boot.account.account_id)
+    if start_jobs:
+        services.scheduler.start()
+    return App(services, boot, _asgi(services, settings))
+
+
+def _services(
+    settings: Settings, db: Database, root_key: RootKey, clock: Clock, test_clock: OffsetClock | None
+) -> Services:
+    rng = SystemRandom()
+    ttl = settings.cache_ttl_seconds
+    iam = IamService(db, root_key, clock, cache_ttl_s=ttl)
+    instances = InstanceService(db, clock, cache_ttl_s=ttl)
+    keys = KeyService(db, root_key, clock, instances, KeyRing(db, root_key, ttl_s=ttl), rng)
+    scheduler = Scheduler(db)
+    register_jobs(scheduler, keys, interval_s=settings.job_interval_seconds)
+    return Services(
+        settings, db, clock, test_clock, rng, iam, instances, keys, DataPlane(keys, rng), scheduler
+    )
+
+
+def _root_pair(settings: Settings) -> tuple[str, str] | None:
+    if settings.root_access_key_id and settings.root_access_key_secret:
+        return settings.root_access_key_id, settings.root_access_key_secret.reveal()
+    return None
+
+
+def _root_key(settings: Settings, db: Database) -> RootKey:
+    """Load (or create) the root key and refuse to run against data wrapped by another one."""
+    path = settings.resolved_root_key_file
+    if settings.root_key_file is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    root_key = RootKey.load_or_create(path) if settings.root_key_file is None else RootKey.load(path)
+    with db.transaction() as tx:
+        row = tx.one("SELECT value FROM meta WHERE name = ?", (_ROOT_FINGERPRINT,))
+        if row is None:
+            _put_meta(tx, _ROOT_FINGERPRINT, root_key.fingerprint())
+        elif row["value"] != root_key.fingerprint():
+            raise FailedPrecondition(
+                f"the root key in {path} is not the one this database was created with "
+                f"(fingerprint {root_key.fingerprint()} != {row['value']})"
+            )
+    return root_key
+
+
+def _test_clock(settings: Settings, db: Database) -> OffsetClock | None:
+    if not settings.test_clock:
+        return None
+    with db.transaction(write=False) as tx:
+        row = tx.one("SELECT value FROM meta WHERE name = ?", (_CLOCK_OFFSET,))
+    return OffsetClock(int(row["value"]) if row else 0)
+
+
+def _put_meta(tx: Any, name: str, value: str) -> None:
+    tx.execute(
+        "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )
+
+
+def _asgi(services: Services, settings: Settings) -> ASGIApp:
+    vigil_ops = list(vigil_api.OPERATIONS)
+    if settings.test_clock:
+        vigil_ops += vigil_api.TEST_CLOCK_OPERATIONS
+    operations = [(KMS_VERSION, op) for op in kms_keys.OPERATIONS + kms_crypto.OPERATIONS]
+    operations += [(vigil_api.VERSION, op) for op in vigil_ops]
+    authenticator = Authenticator(services.iam, skew_s=settings.clock_skew_seconds)
+    pop = PopEndpoint(operations, authenticator, services, host_id=f"kms.{services.region}.vigil")
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "region": services.region})
+
+    site = Starlette(routes=[Route("/healthz", healthz)])
+
+    async def app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/":
+            await pop(scope, receive, send)
+        else:
+            await site(scope, receive, send)
+
+    return app
+
+
+def write_root_credentials(data_dir: Path, access_key_id: str, secret: str) -> Path:
+    """Save a generated root access key where only the owner can read it (mode 0600)."""
+    path = data_dir / "root-credentials.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"AccessKeyId": access_key_id, "AccessKeySecret": secret}, fh)
+        fh.write("\n")
+    os.chmod(path, 0o600)
+    return path

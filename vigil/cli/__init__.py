@@ -1,0 +1,1 @@
+"""The ``vigil`` command line: serving, administration and everyday operations."""

@@ -1,0 +1,126 @@
+"""A small Python client for Vigil: ACS3-HMAC-SHA256 signed POP calls over httpx.
+
+It signs exactly as the official Alibaba SDKs do (WIRE.md §2.1), so it reaches every
+Alibaba-dialect action (KMS 2016-01-20, Vigil 2026-11-01, and the later CMS and
+ActionTrail versions) and is what the CLI speaks through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+KMS = "2016-01-20"
+VIGIL = "2026-11-01"
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+class VigilApiError(Exception):
+    """An error answer from the server: HTTP status, API code and message."""
+
+    def __init__(self, status: int, code: str, message: str, request_id: str) -> None:
+        super().__init__(f"{code}: {message} (HTTP {status}, request {request_id})")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+def _pct(value: str) -> str:
+    return quote(value, safe="~")
+
+
+def acs3_headers(
+    method: str,
+    host: str,
+    query: Mapping[str, str],
+    action: str,
+    version: str,
+    access_key_id: str,
+    secret: str,
+    *,
+    body: bytes = b"",
+    content_type: str | None = None,
+    now: datetime | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """The signed headers of one ACS3-HMAC-SHA256 request (query sent as given, body hashed)."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    headers = {
+        "host": host,
+        "x-acs-version": version,
+        "x-acs-action": action,
+        "x-acs-date": stamp,
+        "x-acs-signature-nonce": nonce or uuid.uuid4().hex,
+        "accept": "application/json",
+        "x-acs-content-sha256": hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256,
+    }
+    if content_type:
+        headers["content-type"] = content_type
+    signed = sorted(headers)
+    canonical_query = "&".join(f"{k}={_pct(query[k])}" for k in sorted(query))
+    canonical_headers = "".join(f"{h}:{headers[h].strip()}\n" for h in signed)
+    request = "\n".join(
+        [method, "/", canonical_query, canonical_headers, ";".join(signed), headers["x-acs-content-sha256"]]
+    )
+    to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(request.encode()).hexdigest()
+    signature = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"ACS3-HMAC-SHA256 Credential={access_key_id},SignedHeaders={';'.join(signed)},Signature={signature}"
+    )
+    return headers
+
+
+class VigilClient:
+    """``VigilClient(endpoint, access_key_id, secret).call("Encrypt", {...})`` returns the JSON body."""
+
+    def __init__(self, endpoint: str, access_key_id: str, access_key_secret: str, *, timeout: float = 30.0):
+        if "://" not in endpoint:
+            endpoint = "http://" + endpoint
+        self.endpoint = endpoint.rstrip("/")
+        self._host = httpx.URL(self.endpoint).netloc.decode()
+        self._ak = access_key_id
+        self._secret = access_key_secret
+        self._http = httpx.Client(base_url=self.endpoint, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"VigilClient(endpoint={self.endpoint!r}, access_key_id={self._ak!r})"
+
+    def call(
+        self, action: str, params: Mapping[str, Any] | None = None, *, version: str = KMS
+    ) -> dict[str, Any]:
+        """Call one action. Raises VigilApiError for an error answer."""
+        query = {k: _wire(v) for k, v in (params or {}).items() if v is not None}
+        headers = acs3_headers("POST", self._host, query, action, version, self._ak, self._secret)
+        response = self._http.post("/?" + urlencode(query), headers=headers)
+        body: dict[str, Any] = response.json()
+        if response.status_code >= 400:
+            raise VigilApiError(
+                response.status_code,
+                str(body.get("Code")),
+                str(body.get("Message")),
+                str(body.get("RequestId")),
+            )
+        return body
+
+    def vigil(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self.call(action, params, version=VIGIL)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _wire(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)

@@ -1,0 +1,1 @@
+"""Wire dialects: thin translations from foreign cloud APIs onto Vigil's services."""

@@ -1,0 +1,1 @@
+"""The Alibaba Cloud POP dialect (KMS, CloudMonitor, ActionTrail)."""

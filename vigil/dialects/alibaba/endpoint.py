@@ -1,0 +1,166 @@
+"""The Alibaba POP endpoint on ``/``: dispatch on (Version, Action), authenticate, run, render.
+
+A plain ASGI callable rather than a framework route: this is the hot path of every KMS
+call, so it does only what the protocol needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+import orjson
+
+from vigil import ids
+from vigil.dialects.alibaba.pop import Params, decode_pairs
+from vigil.dialects.alibaba.signatures import HttpRequestParts, read_claim
+from vigil.errors import InvalidArgument, Throttled, VigilError
+from vigil.http.calls import CallContext, Operation
+from vigil.http.errors import status_of
+from vigil.http.pipeline import execute
+from vigil.iam.authn import Authenticator
+
+log = logging.getLogger("vigil.http")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+MAX_BODY = 1 << 20
+_FORM = "application/x-www-form-urlencoded"
+_JSON_HEADERS = [(b"content-type", b"application/json;charset=utf-8")]
+
+
+class UnknownAction(InvalidArgument):
+    code = "InvalidAction.NotFound"
+
+
+class UnknownVersion(InvalidArgument):
+    code = "InvalidVersion"
+
+
+class BodyTooLarge(InvalidArgument):
+    code = "InvalidParameter.TooLarge"
+
+
+class PopEndpoint:
+    def __init__(
+        self,
+        operations: Iterable[tuple[str, Operation]],
+        authenticator: Authenticator,
+        services: Any,
+        *,
+        host_id: str,
+    ) -> None:
+        self._ops = {(version, op.name): op for version, op in operations}
+        self._versions = {version for version, _ in self._ops}
+        self._authenticator = authenticator
+        self._services = services
+        self._host_id = host_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = ids.request_id()
+        try:
+            body = await _read_body(receive)
+            status, payload, extra = await self._handle(scope, body, request_id)
+        except VigilError as exc:
+            status, payload, extra = self._error(exc, request_id)
+        except Exception:
+            log.exception("unhandled error in request %s", request_id)
+            status, payload = (
+                500,
+                {
+                    "RequestId": request_id,
+                    "HostId": self._host_id,
+                    "Code": "InternalFailure",
+                    "Message": "an internal error occurred; see the server log",
+                },
+            )
+            extra = []
+        headers = [*_JSON_HEADERS, (b"x-acs-request-id", request_id.encode()), *extra]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": orjson.dumps(payload)})
+
+    async def _handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, Any, list[Any]]:
+        headers = _headers(scope)
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        form = dict(decode_pairs(_text(body))) if _is_form(headers) and body else None
+        params = dict(decode_pairs(raw_query))
+        if form:
+            params.update(form)
+        parts = HttpRequestParts(
+            scope["method"],
+            scope.get("raw_path", b"/").decode("latin-1").split("?")[0],
+            raw_query,
+            headers,
+            body,
+        )
+        principal = self._authenticator.authenticate(read_claim(parts, form))
+        op = self._operation(headers, params)
+        client = scope.get("client") or ("", 0)
+        ctx = CallContext(
+            request_id,
+            principal,
+            self._services,
+            op.service,
+            op.name,
+            client[0],
+            headers.get("user-agent", ""),
+        )
+        result = await execute(op, ctx, Params(params))
+        result["RequestId"] = request_id
+        return 200, result, []
+
+    def _operation(self, headers: dict[str, str], params: dict[str, str]) -> Operation:
+        version = headers.get("x-acs-version") or params.get("Version") or ""
+        action = headers.get("x-acs-action") or params.get("Action") or ""
+        op = self._ops.get((version, action))
+        if op is not None:
+            return op
+        if version not in self._versions:
+            raise UnknownVersion(
+                f"API version {version!r} is not served here; use one of {sorted(self._versions)}"
+            )
+        raise UnknownAction(f"action {action!r} does not exist in API version {version}")
+
+    def _error(self, exc: VigilError, request_id: str) -> tuple[int, Any, list[Any]]:
+        extra: list[Any] = []
+        if isinstance(exc, Throttled):
+            extra.append((b"x-acs-retry-after", str(exc.retry_after_ms).encode()))
+        payload = {"RequestId": request_id, "HostId": self._host_id, "Code": exc.code, "Message": exc.message}
+        return status_of(exc), payload, extra
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BodyTooLarge(f"the request body exceeds {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        out[name] = f"{out[name]},{value}" if name in out else value
+    return out
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArgument("the form body is not valid UTF-8") from None
+
+
+def _is_form(headers: dict[str, str]) -> bool:
+    return headers.get("content-type", "").split(";")[0].strip().lower() == _FORM

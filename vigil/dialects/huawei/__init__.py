@@ -1,0 +1,1 @@
+"""The Huawei Cloud dialect (CSMS v1)."""

@@ -1,0 +1,1 @@
+"""HTTP: the route table, the request pipeline and the mapping of errors to status codes."""

@@ -1,0 +1,1 @@
+"""Identities: the account, RAM-style users, access keys, policies and request authentication."""

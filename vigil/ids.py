@@ -1,0 +1,46 @@
+"""Identifiers: random ids in the formats the cloud services use."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+_LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def random_text(n: int, alphabet: str = _LOWER_ALNUM) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def key_id() -> str:
+    return "key-" + random_text(20)
+
+
+def instance_id() -> str:
+    return "kst-" + random_text(16)
+
+
+def version_id() -> str:
+    return str(uuid.uuid4())
+
+
+def request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+def access_key_id() -> str:
+    return "LTAI" + random_text(20, _ALNUM)
+
+
+def access_key_secret() -> str:
+    return random_text(30, _ALNUM)
+
+
+def account_id() -> str:
+    """A 16-digit user id, as Alibaba Cloud accounts have."""
+    return str(secrets.randbelow(9 * 10**15) + 10**15)
+
+
+def project_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,1 @@
+"""KMS instances (kst-...): the unit that carries quotas, QPS and logs."""

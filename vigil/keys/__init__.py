@@ -1,0 +1,1 @@
+"""Keys: specs, cryptography, ciphertext blobs and the root key that wraps material at rest."""

@@ -1,0 +1,170 @@
+"""The cryptographic hot path: Encrypt, Decrypt, data keys, ReEncrypt and asymmetric operations.
+
+Served from the key ring in memory; nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from vigil.errors import InvalidArgument
+from vigil.keys import ciphertext
+from vigil.keys.ciphertext import Envelope
+from vigil.keys.crypto import AsymmetricKey, InvalidCiphertext, Random, SymmetricKey
+from vigil.keys.model import Key, UnsupportedOperation, require_state_for_use, require_usage
+from vigil.keys.service import KeyService
+from vigil.keys.specs import KeyUsage, parse_algorithm
+
+MAX_PLAINTEXT = 6144
+NONCE_BYTES = 12
+
+Context = Mapping[str, object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    blob: bytes
+    key_id: str
+    version_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    plaintext: bytes
+    key_id: str
+    version_id: str
+
+    def __repr__(self) -> str:
+        return f"Opened(key_id={self.key_id!r}, version_id={self.version_id!r})"
+
+
+class DataPlane:
+    def __init__(self, keys: KeyService, rng: Random) -> None:
+        self._keys = keys
+        self._ring = keys.keyring
+        self._rng = rng
+
+    def usable_key(self, account_id: str, key_ref: str, usage: KeyUsage, action: str) -> Key:
+        """The key behind a reference, checked for state and usage."""
+        key = self._keys.resolve(account_id, key_ref)
+        require_state_for_use(key)
+        require_usage(key, usage, action)
+        return key
+
+    def encrypt(self, account_id: str, key_ref: str, plaintext: bytes, context: Context) -> Sealed:
+        if not plaintext or len(plaintext) > MAX_PLAINTEXT:
+            raise InvalidArgument(f"Plaintext must be 1-{MAX_PLAINTEXT} bytes, got {len(plaintext)}")
+        key = self.usable_key(account_id, key_ref, KeyUsage.ENCRYPT_DECRYPT, "Encrypt")
+        return self._seal(key, plaintext, context)
+
+    def _seal(self, key: Key, plaintext: bytes, context: Context) -> Sealed:
+        version_id = key.primary_version_id
+        cipher = self._symmetric(key, version_id)
+        nonce = self._rng.bytes(NONCE_BYTES)
+        env = Envelope(key.key_id, version_id, nonce, b"")
+        aad = ciphertext.header(env) + ciphertext.context_aad(context)
+        sealed = cipher.seal(plaintext, aad, nonce)
+        blob = ciphertext.encode(Envelope(key.key_id, version_id, nonce, sealed))
+        return Sealed(blob, key.key_id, version_id)
+
+    def key_of_blob(self, blob: bytes) -> str:
+        """The key id a ciphertext names (for authorisation before decrypting)."""
+        return ciphertext.decode(blob).key_id
+
+    def decrypt(self, account_id: str, blob: bytes, context: Context) -> Opened:
+        """Raises InvalidCiphertext when the blob or the context does not match."""
+        env = ciphertext.decode(blob)
+        key = self.usable_key(account_id, env.key_id, KeyUsage.ENCRYPT_DECRYPT, "Decrypt")
+        cipher = self._symmetric(key, env.version_id)
+        aad = ciphertext.header(env) + ciphertext.context_aad(context)
+        plaintext = cipher.open(env.sealed, aad, env.nonce)
+        return Opened(plaintext, key.key_id, env.version_id)
+
+    def generate_data_key(
+        self, account_id: str, key_ref: str, number_of_bytes: int, context: Context
+    ) -> tuple[str, Sealed]:
+        """A fresh data key as base64 text, and that text sealed under the key."""
+        if not 1 <= number_of_bytes <= 1024:
+            raise InvalidArgument(f"NumberOfBytes must be 1-1024, got {number_of_bytes}")
+        key = self.usable_key(account_id, key_ref, KeyUsage.ENCRYPT_DECRYPT, "GenerateDataKey")
+        data_key = base64.b64encode(self._rng.bytes(number_of_bytes)).decode()
+        return data_key, self._seal(key, data_key.encode(), context)
+
+    def re_encrypt(
+        self,
+        account_id: str,
+        blob: bytes,
+        source_context: Context,
+        destination_ref: str,
+        destination_context: Context,
+    ) -> tuple[Opened, Sealed]:
+        opened = self.decrypt(account_id, blob, source_context)
+        destination = self.usable_key(account_id, destination_ref, KeyUsage.ENCRYPT_DECRYPT, "ReEncrypt")
+        return opened, self._seal(destination, opened.plaintext, destination_context)
+
+    def _symmetric(self, key: Key, version_id: str) -> SymmetricKey:
+        cipher = self._ring.material(key, version_id)
+        if not isinstance(cipher, SymmetricKey):
+            raise InvalidCiphertext(f"key {key.key_id} is not a symmetric key")
+        return cipher
+
+    # -- asymmetric ----------------------------------------------------------------------
+
+    def asymmetric(
+        self, account_id: str, key_ref: str, version_id: str | None, usage: KeyUsage, action: str
+    ) -> tuple[Key, str, AsymmetricKey]:
+        key = self.usable_key(account_id, key_ref, usage, action)
+        version = version_id or key.primary_version_id
+        material = self._ring.material(key, version)
+        if not isinstance(material, AsymmetricKey):
+            raise UnsupportedOperation(f"{action} needs an asymmetric key; {key.key_id} is {key.spec}")
+        return key, version, material
+
+    def asymmetric_encrypt(
+        self, account_id: str, key_ref: str, version_id: str | None, algorithm: str, plaintext: bytes
+    ) -> tuple[Key, str, bytes]:
+        key, version, material = self.asymmetric(
+            account_id, key_ref, version_id, KeyUsage.ENCRYPT_DECRYPT, "AsymmetricEncrypt"
+        )
+        return key, version, material.encrypt(parse_algorithm(algorithm), plaintext)
+
+    def asymmetric_decrypt(
+        self, account_id: str, key_ref: str, version_id: str | None, algorithm: str, blob: bytes
+    ) -> tuple[Key, str, bytes]:
+        key, version, material = self.asymmetric(
+            account_id, key_ref, version_id, KeyUsage.ENCRYPT_DECRYPT, "AsymmetricDecrypt"
+        )
+        return key, version, material.decrypt(parse_algorithm(algorithm), blob)
+
+    def sign(
+        self, account_id: str, key_ref: str, version_id: str | None, algorithm: str, digest: bytes
+    ) -> tuple[Key, str, bytes]:
+        key, version, material = self.asymmetric(
+            account_id, key_ref, version_id, KeyUsage.SIGN_VERIFY, "AsymmetricSign"
+        )
+        return key, version, material.sign(parse_algorithm(algorithm), digest)
+
+    def verify(
+        self,
+        account_id: str,
+        key_ref: str,
+        version_id: str | None,
+        algorithm: str,
+        digest: bytes,
+        signature: bytes,
+    ) -> tuple[Key, str, bool]:
+        key, version, material = self.asymmetric(
+            account_id, key_ref, version_id, KeyUsage.SIGN_VERIFY, "AsymmetricVerify"
+        )
+        return key, version, material.verify(parse_algorithm(algorithm), digest, signature)
+
+    def public_key(self, account_id: str, key_ref: str, version_id: str | None) -> tuple[Key, str, str]:
+        key = self._keys.resolve(account_id, key_ref)
+        require_state_for_use(key)
+        version = version_id or key.primary_version_id
+        material = self._ring.material(key, version)
+        if not isinstance(material, AsymmetricKey):
+            raise UnsupportedOperation(f"GetPublicKey needs an asymmetric key; {key.key_id} is {key.spec}")
+        return key, version, material.public_key_pem()

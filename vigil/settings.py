@@ -1,0 +1,111 @@
+"""Settings: read once from an environment mapping, validated at start-up.
+
+This is the only module that knows the names of Vigil's environment variables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from vigil.errors import InvalidArgument
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'**********'"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class SettingsError(InvalidArgument):
+    code = "InvalidConfiguration"
+
+
+_REGION = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+_PROJECT = re.compile(r"^[0-9a-f]{32}$")
+_AK_ID = re.compile(r"^[A-Za-z0-9]{8,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = Path("./vigil-data")
+    host: str = "127.0.0.1"
+    port: int = 8200
+    database_url: Secret | None = None
+    root_key_file: Path | None = None
+    root_access_key_id: str | None = None
+    root_access_key_secret: Secret | None = None
+    region: str | None = None
+    project_id: str | None = None
+    test_clock: bool = False
+    clock_skew_seconds: int = 900
+    cache_ttl_seconds: float = 1.0
+    job_interval_seconds: float = 5.0
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
+        """Build settings from an environment mapping; keyword overrides (CLI flags) win."""
+        env = {k: v for k, v in environ.items() if k.startswith("VIGIL_") and v != ""}
+        base = cls(
+            data_dir=Path(env.get("VIGIL_DATA_DIR", "./vigil-data")),
+            database_url=_secret(env.get("VIGIL_DATABASE_URL")),
+            root_key_file=Path(env["VIGIL_ROOT_KEY_FILE"]) if "VIGIL_ROOT_KEY_FILE" in env else None,
+            root_access_key_id=env.get("VIGIL_ROOT_ACCESS_KEY_ID"),
+            root_access_key_secret=_secret(env.get("VIGIL_ROOT_ACCESS_KEY_SECRET")),
+            region=env.get("VIGIL_REGION"),
+            project_id=env.get("VIGIL_PROJECT_ID"),
+            log_level=env.get("VIGIL_LOG_LEVEL", "info"),
+        )
+        known = {f.name for f in fields(cls)}
+        chosen = {k: v for k, v in overrides.items() if v is not None and k in known}
+        return replace(base, **chosen)  # type: ignore[arg-type]
+
+    def validate(self) -> Settings:
+        """Check every value; raises SettingsError naming the variable that is wrong."""
+        if self.region is not None and not _REGION.match(self.region):
+            raise SettingsError(f"VIGIL_REGION {self.region!r} is not a region id such as cn-hangzhou")
+        if self.project_id is not None and not _PROJECT.match(self.project_id):
+            raise SettingsError("VIGIL_PROJECT_ID must be 32 lower-case hex characters")
+        if (self.root_access_key_id is None) != (self.root_access_key_secret is None):
+            raise SettingsError(
+                "VIGIL_ROOT_ACCESS_KEY_ID and VIGIL_ROOT_ACCESS_KEY_SECRET must be set together"
+            )
+        if self.root_access_key_id is not None and not _AK_ID.match(self.root_access_key_id):
+            raise SettingsError("VIGIL_ROOT_ACCESS_KEY_ID must be 8-64 letters and digits")
+        secret = self.root_access_key_secret
+        if secret is not None and len(secret.reveal()) < 16:
+            raise SettingsError("VIGIL_ROOT_ACCESS_KEY_SECRET must be at least 16 characters")
+        url = self.database_url
+        if url is not None and not url.reveal().startswith(("postgresql://", "postgres://")):
+            raise SettingsError("VIGIL_DATABASE_URL must be a postgresql:// URL")
+        if not 0 < self.port < 65536 and self.port != 0:
+            raise SettingsError(f"port {self.port} is out of range")
+        return self
+
+    @property
+    def resolved_root_key_file(self) -> Path:
+        return self.root_key_file or self.data_dir / "root.key"
+
+
+def _secret(value: str | None) -> Secret | None:
+    return None if value is None else Secret(value)

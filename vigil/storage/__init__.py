@@ -1,0 +1,1 @@
+"""Storage shared by every domain: connections, transactions, migrations and job leases."""

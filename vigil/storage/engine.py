@@ -1,0 +1,196 @@
+"""Connections and transactions for SQLite (embedded, WAL) and PostgreSQL (multi-node).
+
+SQL is written once with ``?`` placeholders; the PostgreSQL side rewrites them. Driver
+exceptions are translated into the shared error tree here, so none reaches a service.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+import psycopg.errors
+import psycopg_pool
+from psycopg.rows import dict_row
+
+from vigil.errors import AlreadyExists, FailedPrecondition, Unavailable
+
+Row = dict[str, Any]
+
+
+class Conflict(AlreadyExists):
+    """A unique or primary key constraint was violated."""
+
+
+class Tx(Protocol):
+    """One open transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; returns the number of rows it changed."""
+        ...
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Database(Protocol):
+    dialect: str
+
+    def transaction(self, *, write: bool = True) -> Any:
+        """A context manager yielding a Tx; commits on success, rolls back on error."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+
+
+class _SqliteTx:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with _translated():
+            return self._conn.execute(sql, params).rowcount
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        with _translated():
+            row: Row | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with _translated():
+            return self._conn.execute(sql, params).fetchall()
+
+
+class SqliteDatabase:
+    """One connection per thread; writers serialise with BEGIN IMMEDIATE (WAL allows readers)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.row_factory = _dict_row
+            # WAL + NORMAL survives kill -9 of the process: a commit is in the WAL file
+            # before COMMIT returns; only an operating-system crash could lose the tail.
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        conn = self._connection()
+        with _translated():
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield _SqliteTx(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        with _translated():
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+
+
+@lru_cache(maxsize=4096)
+def _pg_sql(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _PostgresTx:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with _translated():
+            return self._conn.execute(_pg_sql(sql), params).rowcount  # type: ignore[arg-type]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        with _translated():
+            return self._conn.execute(_pg_sql(sql), params).fetchone()  # type: ignore[arg-type]
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with _translated():
+            return self._conn.execute(_pg_sql(sql), params).fetchall()  # type: ignore[arg-type]
+
+
+class PostgresDatabase:
+    """A connection pool; every transaction takes one connection."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, max_size: int = 10) -> None:
+        try:
+            self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[Row]] = psycopg_pool.ConnectionPool(
+                url,
+                min_size=1,
+                max_size=max_size,
+                kwargs={"row_factory": dict_row, "autocommit": True},
+                open=False,
+            )
+            self._pool.open(wait=True, timeout=15)
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+            raise Unavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        with _translated(), self._pool.connection() as conn, conn.transaction():
+            yield _PostgresTx(conn)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation) as exc:
+        raise Conflict(f"constraint violated: {_first_line(exc)}") from None
+    except psycopg.errors.IntegrityError as exc:
+        raise FailedPrecondition(f"constraint violated: {_first_line(exc)}") from None
+    except (sqlite3.OperationalError, psycopg.OperationalError) as exc:
+        raise Unavailable(f"storage unavailable: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def connect(url: str | None, data_dir: Path) -> Database:
+    """PostgreSQL when a URL is given, else SQLite in ``data_dir/vigil.db``."""
+    if url:
+        return PostgresDatabase(url)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteDatabase(data_dir / "vigil.db")
