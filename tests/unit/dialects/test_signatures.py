@@ -62,7 +62,7 @@ RPC_CONTROL_PARAMS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Capture:
     """One captured SDK request and what it must verify as."""
 
@@ -329,7 +329,7 @@ def test_the_huawei_slash_quirk_capture_signs_an_extra_segment() -> None:
 # Every way a signature is refused before any HMAC is computed.
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Refusal:
     base: Callable[[], Capture]
     mutate: Callable[[HttpRequestParts], HttpRequestParts]
