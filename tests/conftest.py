@@ -46,8 +46,10 @@ def postgres_available() -> bool:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not postgres_available():
         banner = "!" * 78
-        print(f"\n{banner}\n!! PostgreSQL at 127.0.0.1:5432 is UNREACHABLE ({_pg_state.get('why')}).\n"
-              f"!! Every PostgreSQL variant of the storage and API tests will be SKIPPED.\n{banner}")
+        print(
+            f"\n{banner}\n!! PostgreSQL at 127.0.0.1:5432 is UNREACHABLE ({_pg_state.get('why')}).\n"
+            f"!! Every PostgreSQL variant of the storage and API tests will be SKIPPED.\n{banner}"
+        )
 
 
 class PostgresDatabases:
@@ -123,8 +125,16 @@ class RunningServer:
         from alibabacloud_kms20160120.client import Client
         from alibabacloud_tea_openapi.models import Config
 
-        return Client(Config(access_key_id=access_key_id, access_key_secret=secret, endpoint=self.endpoint,
-                             protocol="http", region_id=REGION, **config))
+        return Client(
+            Config(
+                access_key_id=access_key_id,
+                access_key_secret=secret,
+                endpoint=self.endpoint,
+                protocol="http",
+                region_id=REGION,
+                **config,
+            )
+        )
 
     def client(self, access_key_id: str = ROOT_AK, secret: str = ROOT_SECRET) -> VigilClient:
         return VigilClient(self.url, access_key_id, secret)
@@ -141,9 +151,7 @@ ServerFactory = Callable[..., RunningServer]
 
 
 @pytest.fixture
-def start_server(
-    backend: str, tmp_path: Path, pg_databases: PostgresDatabases
-) -> Iterator[ServerFactory]:
+def start_server(backend: str, tmp_path: Path, pg_databases: PostgresDatabases) -> Iterator[ServerFactory]:
     """Start real Vigil servers (uvicorn on a free loopback port) on the test's backend."""
     running: list[RunningServer] = []
     urls: dict[str, str] = {}
@@ -154,9 +162,14 @@ def start_server(
         if backend == "postgresql":
             url = urls.setdefault(str(directory), pg_databases.create())
         settings = Settings(
-            data_dir=directory, database_url=Secret(url) if url else None, root_access_key_id=ROOT_AK,
-            root_access_key_secret=Secret(ROOT_SECRET), region=REGION, test_clock=test_clock,
-            job_interval_seconds=3600, **overrides,
+            data_dir=directory,
+            database_url=Secret(url) if url else None,
+            root_access_key_id=ROOT_AK,
+            root_access_key_secret=Secret(ROOT_SECRET),
+            region=REGION,
+            test_clock=test_clock,
+            job_interval_seconds=3600,
+            **overrides,
         )
         app = build(settings, start_jobs=False)
         server = RunningServer(app, ServerThread.start(app.asgi), directory, backend)

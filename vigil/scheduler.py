@@ -79,7 +79,7 @@ class Scheduler:
                 "AND (job_leases.last_run_at IS NULL OR job_leases.last_run_at <= ?)",
                 (job.name, self.holder, now + LEASE_MS, now, due_before),
             )
-        return changed == 1
+        return bool(changed == 1)
 
     def _release(self, job: Job) -> None:
         now = _wall_ms()

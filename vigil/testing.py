@@ -51,8 +51,9 @@ class ServerThread:
 
     @classmethod
     def start(cls, asgi: Any, *, port: int = 0) -> ServerThread:
-        config = uvicorn.Config(asgi, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
-                                access_log=False)
+        config = uvicorn.Config(
+            asgi, host="127.0.0.1", port=port, lifespan="off", log_level="warning", access_log=False
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="vigil-test-server", daemon=True)
         thread.start()

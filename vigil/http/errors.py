@@ -22,5 +22,5 @@ STATUS: dict[type[errors.VigilError], int] = {
 def status_of(exc: errors.VigilError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500

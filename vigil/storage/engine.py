@@ -134,15 +134,15 @@ class _PostgresTx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         with _translated():
-            return self._conn.execute(_pg_sql(sql), params).rowcount  # type: ignore[arg-type]
+            return self._conn.execute(_pg_sql(sql), params).rowcount
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with _translated():
-            return self._conn.execute(_pg_sql(sql), params).fetchone()  # type: ignore[arg-type]
+            return self._conn.execute(_pg_sql(sql), params).fetchone()
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with _translated():
-            return self._conn.execute(_pg_sql(sql), params).fetchall()  # type: ignore[arg-type]
+            return self._conn.execute(_pg_sql(sql), params).fetchall()
 
 
 class PostgresDatabase:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import builtins
 import json
 import re
 from typing import Any
@@ -32,13 +33,15 @@ class Params:
 
     __slots__ = ("raw",)
 
-    def __init__(self, raw: dict[str, str]) -> None:
+    def __init__(self, raw: dict[str, builtins.str]) -> None:
         self.raw = raw
 
-    def __contains__(self, name: str) -> bool:
+    def __contains__(self, name: builtins.str) -> bool:
         return name in self.raw
 
-    def str(self, name: str, default: str | None = None, *, max_len: int = 65_536) -> str | None:
+    def str(
+        self, name: builtins.str, default: builtins.str | None = None, *, max_len: int = 65_536
+    ) -> builtins.str | None:
         value = self.raw.get(name)
         if value is None or value == "":
             return default
@@ -46,15 +49,20 @@ class Params:
             raise InvalidArgument(f"{name} is too long: at most {max_len} characters")
         return value
 
-    def required(self, name: str, *, max_len: int = 65_536) -> str:
+    def required(self, name: builtins.str, *, max_len: int = 65_536) -> builtins.str:
         value = self.str(name, max_len=max_len)
         if value is None:
             raise MissingParameter(f"{name} is mandatory for this action")
         return value
 
     def int(
-        self, name: str, default: int | None = None, *, lo: int | None = None, hi: int | None = None
-    ) -> int:
+        self,
+        name: builtins.str,
+        default: builtins.int | None = None,
+        *,
+        lo: builtins.int | None = None,
+        hi: builtins.int | None = None,
+    ) -> builtins.int:
         text = self.str(name)
         if text is None:
             if default is None:
@@ -68,7 +76,7 @@ class Params:
             raise InvalidArgument(f"{name} must be between {lo} and {hi}, got {value}")
         return value
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         text = self.str(name)
         if text is None:
             return default
@@ -79,7 +87,7 @@ class Params:
             return False
         raise InvalidArgument(f"{name} must be true or false, got {text[:40]!r}")
 
-    def json(self, name: str) -> Any:
+    def json(self, name: builtins.str) -> Any:
         """A JSON-string parameter; the legacy SDK's Python-literal dicts are accepted too."""
         text = self.str(name)
         if text is None:
@@ -93,35 +101,35 @@ class Params:
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             raise InvalidArgument(f"{name} must be valid JSON") from None
 
-    def json_object(self, name: str) -> dict[str, Any] | None:
+    def json_object(self, name: builtins.str) -> dict[builtins.str, Any] | None:
         value = self.json(name)
         if value is not None and not isinstance(value, dict):
             raise InvalidArgument(f"{name} must be a JSON object")
         return value
 
-    def base64(self, name: str) -> bytes:
+    def base64(self, name: builtins.str) -> bytes:
         text = self.required(name)
         try:
             return base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidArgument(f"{name} must be valid base64") from None
 
-    def list(self, name: str) -> list[str]:
+    def list(self, name: builtins.str) -> builtins.list[builtins.str]:
         """``Name.1``, ``Name.2`` ... in index order."""
         found = self._indexed(name)
         return [v for _, v in sorted((int(k), v) for k, v in found.items() if "." not in k)]
 
-    def objects(self, name: str) -> list[dict[str, Any]]:
+    def objects(self, name: builtins.str) -> builtins.list[dict[builtins.str, Any]]:
         """``Name.N.Field`` (nested) as a list of dicts in index order."""
         return [v for _, v in sorted(_unflatten(self._indexed(name)).items()) if isinstance(v, dict)]
 
-    def object(self, name: str) -> dict[str, Any]:
+    def object(self, name: builtins.str) -> dict[builtins.str, Any]:
         """``Name.Field`` (nested) as a dict."""
         prefix = name + "."
         flat = {k[len(prefix) :]: v for k, v in self.raw.items() if k.startswith(prefix)}
         return _nest(flat)
 
-    def _indexed(self, name: str) -> dict[str, str]:
+    def _indexed(self, name: builtins.str) -> dict[builtins.str, builtins.str]:
         prefix = name + "."
         return {
             k[len(prefix) :]: v
