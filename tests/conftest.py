@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,7 @@ class RunningServer:
     thread: ServerThread
     data_dir: Path
     backend: str
+    clients: dict[tuple[str, str], VigilClient] = field(default_factory=dict)
 
     @property
     def endpoint(self) -> str:
@@ -137,12 +138,18 @@ class RunningServer:
         )
 
     def client(self, access_key_id: str = ROOT_AK, secret: str = ROOT_SECRET) -> VigilClient:
-        return VigilClient(self.url, access_key_id, secret)
+        """A Vigil client for these credentials, closed when the server stops."""
+        key = (access_key_id, secret)
+        if key not in self.clients:
+            self.clients[key] = VigilClient(self.url, access_key_id, secret)
+        return self.clients[key]
 
     def advance(self, seconds: int) -> dict[str, Any]:
         return self.client().vigil("AdvanceClock", {"Seconds": seconds})
 
     def stop(self) -> None:
+        for client in self.clients.values():
+            client.close()
         self.thread.stop()
         self.app.close()
 

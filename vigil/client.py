@@ -117,6 +117,12 @@ class VigilClient:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> VigilClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 def _wire(value: Any) -> str:
     if isinstance(value, bool):

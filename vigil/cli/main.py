@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+import httpx
 
 from vigil.cli import config
 from vigil.cli.output import emit
@@ -22,6 +23,9 @@ class VigilGroup(click.Group):
             return super().invoke(ctx)
         except VigilApiError as exc:
             click.echo(f"Error: {exc.code}: {exc.message}", err=True)
+            sys.exit(1)
+        except httpx.TransportError as exc:
+            click.echo(f"Error: cannot reach the Vigil server: {exc}", err=True)
             sys.exit(1)
 
 
@@ -107,9 +111,9 @@ def configure(endpoint: str, access_key_id: str, access_key_secret: str) -> None
 
 
 def _register_nouns() -> None:
-    from vigil.cli import crypto, iam, keys
+    from vigil.cli import clock, crypto, iam, keys
 
-    for module in (keys, crypto, iam):
+    for module in (keys, crypto, iam, clock):
         for command in module.COMMANDS:
             cli.add_command(command)
 

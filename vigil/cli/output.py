@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 console = Console()
 
@@ -24,10 +25,11 @@ def emit(data: Any, *, as_json: bool) -> None:
 
 def panel(data: Mapping[str, Any]) -> None:
     table = Table(show_header=False, box=None)
-    table.add_column(style="bold cyan")
-    table.add_column()
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(overflow="fold")
     for key, value in data.items():
-        table.add_row(str(key), value if isinstance(value, str) else json.dumps(value))
+        # Text, not str: values are user data, and rich would read "[...]" in them as markup
+        table.add_row(Text(str(key)), Text(value if isinstance(value, str) else json.dumps(value)))
     console.print(table)
 
 
@@ -38,8 +40,9 @@ def table(
         click.echo(json.dumps(list(rows), indent=2, sort_keys=True))
         return
     out = Table(title=title or None)
-    for column in columns:
-        out.add_column(column)
+    for i, column in enumerate(columns):
+        # the first column identifies the row, so it is never cut; the others fold rather than lose text
+        out.add_column(column, no_wrap=i == 0, overflow="fold")
     for row in rows:
-        out.add_row(*(str(row.get(c, "")) for c in columns))
+        out.add_row(*(Text(str(row.get(c, ""))) for c in columns))
     console.print(out)

@@ -62,7 +62,7 @@ def parse_policy(name: str, document: str) -> Policy:
     """Parse and validate a policy document. Raises MalformedPolicy naming the fault."""
     try:
         doc = json.loads(document)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedPolicy(f"policy {name!r} is not valid JSON") from None
     if not isinstance(doc, dict):
         raise MalformedPolicy(f"policy {name!r} must be a JSON object")

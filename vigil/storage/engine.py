@@ -19,7 +19,7 @@ import psycopg.errors
 import psycopg_pool
 from psycopg.rows import dict_row
 
-from vigil.errors import AlreadyExists, FailedPrecondition, Unavailable
+from vigil.errors import AlreadyExists, FailedPrecondition, Internal, Unavailable
 
 Row = dict[str, Any]
 
@@ -180,8 +180,17 @@ def _translated() -> Iterator[None]:
         raise Conflict(f"constraint violated: {_first_line(exc)}") from None
     except psycopg.errors.IntegrityError as exc:
         raise FailedPrecondition(f"constraint violated: {_first_line(exc)}") from None
-    except (sqlite3.OperationalError, psycopg.OperationalError) as exc:
+    except psycopg.OperationalError as exc:
         raise Unavailable(f"storage unavailable: {_first_line(exc)}") from None
+    except sqlite3.OperationalError as exc:
+        if any(word in str(exc) for word in _SQLITE_TRANSIENT):
+            raise Unavailable(f"storage unavailable: {_first_line(exc)}") from None
+        raise Internal(f"storage error: {_first_line(exc)}") from None
+    except (sqlite3.Error, psycopg.Error) as exc:
+        raise Internal(f"storage error: {_first_line(exc)}") from None
+
+
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk", "readonly", "I/O")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ from vigil.keys.crypto import (
     generate_material,
 )
 from vigil.keys.specs import Algorithm, KeySpec, KeyUsage, allowed_algorithms
+from vigil.testing import SeededRandom
 
 ED = KeyUsage.ENCRYPT_DECRYPT
 SV = KeyUsage.SIGN_VERIFY
@@ -26,18 +27,6 @@ ASYMMETRIC = [KeySpec.RSA_2048, KeySpec.RSA_3072, KeySpec.EC_P256, KeySpec.EC_P2
 NONCE = bytes(range(12))
 DIGEST = hashlib.sha256(b"message").digest()
 OTHER_DIGEST = hashlib.sha256(b"another message").digest()
-
-
-class SeededRandom:
-    """Deterministic bytes: SHAKE-256 over a seed and a call counter."""
-
-    def __init__(self, seed: bytes = b"seed") -> None:
-        self._seed = seed
-        self._calls = 0
-
-    def bytes(self, n: int) -> bytes:
-        self._calls += 1
-        return hashlib.shake_256(self._seed + self._calls.to_bytes(8, "big")).digest(n)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import string
 from collections import Counter
 from typing import Any
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from vigil.errors import InvalidArgument
 from vigil.keys.crypto import PUNCTUATION, SystemRandom, random_password
+from vigil.testing import SeededRandom
 
 CLASSES = {
     "lowercase": string.ascii_lowercase,
@@ -21,18 +21,6 @@ CLASSES = {
     "punctuation": PUNCTUATION,
 }
 PROPERTIES = settings(database=None, max_examples=300)
-
-
-class SeededRandom:
-    """Deterministic bytes: SHAKE-256 over a seed and a call counter."""
-
-    def __init__(self, seed: bytes = b"seed") -> None:
-        self._seed = seed
-        self._calls = 0
-
-    def bytes(self, n: int) -> bytes:
-        self._calls += 1
-        return hashlib.shake_256(self._seed + self._calls.to_bytes(8, "big")).digest(n)
 
 
 def test_punctuation_is_the_ascii_printable_punctuation() -> None:

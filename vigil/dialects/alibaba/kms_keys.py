@@ -105,7 +105,10 @@ def create_key(ctx: CallContext, p: Params) -> Result:
         _tags_param(p),
     )
     key = ctx.services.keys.create_key(ctx.account_id, ctx.principal.principal_id, new)
-    return {"KeyMetadata": key_metadata(ctx, key)}
+    metadata = key_metadata(ctx, key)
+    # CreateKey's SDK model, unlike DescribeKey's, has no deletion-protection fields.
+    del metadata["DeletionProtection"], metadata["DeletionProtectionDescription"]
+    return {"KeyMetadata": metadata}
 
 
 def describe_key(ctx: CallContext, p: Params) -> Result:

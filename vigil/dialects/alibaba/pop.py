@@ -94,7 +94,7 @@ class Params:
             return None
         try:
             return json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             pass
         try:
             return ast.literal_eval(text)
