@@ -6,10 +6,13 @@ Every child runs in its own session, so Ctrl-C in the terminal reaches only the 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -52,10 +55,8 @@ class Child:
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def spawn(name: str, argv: Sequence[str], workdir: Path, env: Mapping[str, str] | None = None) -> Child:
@@ -94,7 +95,9 @@ def _is_free(port: int) -> bool:
     return True
 
 
-def wait_ready(child: Child, url: str, headers: Mapping[str, str] | None = None, timeout_s: float = 60) -> None:
+def wait_ready(
+    child: Child, url: str, headers: Mapping[str, str] | None = None, timeout_s: float = 60
+) -> None:
     """Poll ``url`` until it answers 200. Raises ChildFailed if the child dies or the time runs out."""
     deadline = time.monotonic() + timeout_s
     request = urllib.request.Request(url, headers=dict(headers or {}))
@@ -109,3 +112,12 @@ def wait_ready(child: Child, url: str, headers: Mapping[str, str] | None = None,
             pass
         time.sleep(0.1)
     raise ChildFailed(f"{child.name} was not ready at {url} after {timeout_s:.0f} s:\n{child.log_tail()}")
+
+
+def venv_command(name: str) -> str:
+    """The console script ``name`` installed beside this Python, else the one on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} was found neither beside {sys.executable} nor on PATH")
+    return found

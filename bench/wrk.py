@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from wire import write_pools
-
 SCRIPT = Path(__file__).with_name("replay.lua")
 _MARKER = "WRK_RESULT "
 
@@ -63,22 +61,19 @@ def wrk_version() -> str:
 
 def run_wrk(
     port: int,
-    requests: list[bytes],
     pool_stem: Path,
     *,
     connections: int,
     threads: int,
-    seconds: float,
+    seconds: int,
     timeout_s: float = 10.0,
 ) -> WrkResult:
-    """Replay ``requests`` (dealt across the threads) for ``seconds`` with ``connections`` open."""
-    threads = max(1, min(threads, connections))
-    write_pools(requests, pool_stem, threads)
+    """Replay the pool files at ``pool_stem`` (see wire.write_pools) for ``seconds`` with ``connections`` open."""
     argv = [
         wrk_binary(),
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
+        f"-d{seconds}s",
         f"--timeout={timeout_s:g}s",
         "-s",
         str(SCRIPT),

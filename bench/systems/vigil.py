@@ -10,15 +10,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import subprocess
-import sys
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlencode
 
-from processes import Child, free_port, spawn, wait_ready
+from processes import Child, free_port, spawn, venv_command, wait_ready
 from wire import Header, Reply, raw_request
 
 from systems import PLAINTEXT_B64, BadReply, Operation
@@ -56,14 +53,15 @@ class VigilSystem:
             "VIGIL_ROOT_ACCESS_KEY_ID": self._access_key_id,
             "VIGIL_ROOT_ACCESS_KEY_SECRET": self._secret,
         }
-        argv = [_vigil_binary(), "serve", "--host", "127.0.0.1", "--port", str(self._port)]
+        argv = [venv_command("vigil"), "serve", "--host", "127.0.0.1", "--port", str(self._port)]
         argv += ["--data-dir", str(workdir / "data")]
         self._child = spawn("vigil", argv, workdir, env)
         wait_ready(self._child, f"http://127.0.0.1:{self._port}/healthz")
         client = VigilClient(f"127.0.0.1:{self._port}", self._access_key_id, self._secret)
         try:
             created = client.call(
-                "CreateKey", {"KeySpec": "Aliyun_AES_256", "KeyUsage": "ENCRYPT/DECRYPT", "Description": "bench"}
+                "CreateKey",
+                {"KeySpec": "Aliyun_AES_256", "KeyUsage": "ENCRYPT/DECRYPT", "Description": "bench"},
             )
             self._key_id = created["KeyMetadata"]["KeyId"]
             sealed = client.call("Encrypt", {"KeyId": self._key_id, "Plaintext": PLAINTEXT_B64})
@@ -82,13 +80,18 @@ class VigilSystem:
         else:
             query, content_type = {"CiphertextBlob": self._ciphertext}, _FORM
         target = "/?" + urlencode(query)
-        now = datetime.now(UTC)
         pool = []
         for _ in range(count):
             signed = acs3_headers(
-                "POST", host, query, operation.value, KMS, self._access_key_id, self._secret,
-                content_type=content_type, now=now,
-            )  # fmt: skip
+                "POST",
+                host,
+                query,
+                operation.value,
+                KMS,
+                self._access_key_id,
+                self._secret,
+                content_type=content_type,
+            )
             pool.append(raw_request("POST", target, _sdk_headers(signed)))
         return pool
 
@@ -119,18 +122,12 @@ def _sdk_headers(signed: dict[str, str]) -> list[Header]:
     return headers
 
 
-def _vigil_binary() -> str:
-    beside = Path(sys.executable).with_name("vigil")
-    found = str(beside) if beside.exists() else shutil.which("vigil")
-    if found is None:
-        raise FileNotFoundError("the vigil command was not found next to this Python or on PATH")
-    return found
-
-
 def _git_revision() -> str:
     """`` (git abc1234)``, with ``+dirty`` for uncommitted changes; empty outside a checkout."""
     repo = Path(__file__).resolve().parents[2]
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
     if head.returncode != 0:
         return ""
     dirty = subprocess.run(

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from alibabacloud_kms20160120 import models
 from alibabacloud_tea_openapi.exceptions import ClientException
-
 from conftest import RunningServer
 
 DAY = 86_400
@@ -99,7 +98,11 @@ def test_create_key_accepts_every_valid_spec_and_usage_pair(kms: Any) -> None:
         assert meta.key_id.startswith("key-")
         assert describe(kms, meta.key_id).key_spec == spec
     default = create_key(kms)
-    assert (default.key_spec, default.key_usage, default.origin) == ("Aliyun_AES_256", "ENCRYPT/DECRYPT", "Aliyun_KMS")
+    assert (default.key_spec, default.key_usage, default.origin) == (
+        "Aliyun_AES_256",
+        "ENCRYPT/DECRYPT",
+        "Aliyun_KMS",
+    )
     assert default.protection_level == "SOFTWARE"
 
 
@@ -216,7 +219,9 @@ def test_a_disabled_key_rejects_cryptography_until_enabled_again(kms: Any) -> No
 
 
 def schedule(kms: Any, key_id: str, days: int) -> Any:
-    return kms.schedule_key_deletion(models.ScheduleKeyDeletionRequest(key_id=key_id, pending_window_in_days=days))
+    return kms.schedule_key_deletion(
+        models.ScheduleKeyDeletionRequest(key_id=key_id, pending_window_in_days=days)
+    )
 
 
 def test_schedule_key_deletion_sets_pending_deletion_and_the_delete_date(kms: Any) -> None:
@@ -283,7 +288,9 @@ def test_deletion_protection_set_by_arn_blocks_scheduling_until_turned_off(kms: 
     assert (err.code, err.status_code) == ("Forbidden.DeletionProtection", 400)
     assert describe(kms, created.key_id).key_state == "Enabled"
     kms.set_deletion_protection(
-        models.SetDeletionProtectionRequest(protected_resource_arn=created.arn, enable_deletion_protection=False)
+        models.SetDeletionProtectionRequest(
+            protected_resource_arn=created.arn, enable_deletion_protection=False
+        )
     )
     assert describe(kms, created.key_id).deletion_protection == "Disabled"
     schedule(kms, created.key_id, 7)

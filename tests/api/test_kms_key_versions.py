@@ -152,7 +152,11 @@ def test_invalid_rotation_intervals_are_rejected(kms: Any) -> None:
         err = fails(lambda interval=interval: set_rotation(kms, key_id, True, interval))
         assert (err.code, err.status_code) == ("InvalidParameter", 400), interval
         assert "RotationInterval" in err.message
-        err = fails(lambda interval=interval: create_key(kms, enable_automatic_rotation=True, rotation_interval=interval))
+        err = fails(
+            lambda interval=interval: create_key(
+                kms, enable_automatic_rotation=True, rotation_interval=interval
+            )
+        )
         assert err.code == "InvalidParameter", interval
     assert describe(kms, key_id).automatic_rotation == "Disabled"
 

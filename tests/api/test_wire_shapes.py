@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,12 +59,16 @@ def shape_faults(value: Any, type_name: str, table: Models, path: str = "$") -> 
     if value is None:
         return [f"{path}: null where the SDK expects {type_name}"]
     if type_name in _SCALARS:
-        scalar_ok = isinstance(value, _SCALARS[type_name]) and (type_name == "bool") == isinstance(value, bool)
+        scalar_ok = isinstance(value, _SCALARS[type_name]) and (type_name == "bool") == isinstance(
+            value, bool
+        )
         return [] if scalar_ok else [f"{path}: {type(value).__name__} {value!r:.40} is not {type_name}"]
     if element := _LIST.match(type_name):
         if not isinstance(value, list):
             return [f"{path}: {type(value).__name__} where the SDK expects {type_name}"]
-        return [f for i, item in enumerate(value) for f in shape_faults(item, element[1], table, f"{path}[{i}]")]
+        return [
+            f for i, item in enumerate(value) for f in shape_faults(item, element[1], table, f"{path}[{i}]")
+        ]
     if entry := _DICT.match(type_name):
         if not isinstance(value, dict):
             return [f"{path}: {type(value).__name__} where the SDK expects {type_name}"]
@@ -101,16 +105,26 @@ class RecordingClient(Client):  # type: ignore[misc]
 
 
 def recording_client(server: RunningServer) -> RecordingClient:
-    config = Config(access_key_id=ROOT_AK, access_key_secret=ROOT_SECRET, endpoint=server.endpoint,
-                    protocol="http", region_id=REGION)
+    config = Config(
+        access_key_id=ROOT_AK,
+        access_key_secret=ROOT_SECRET,
+        endpoint=server.endpoint,
+        protocol="http",
+        region_id=REGION,
+    )
     return RecordingClient(config)
 
 
 # -- the checker's own behaviour ----------------------------------------------------------------
 
 _TOY: Models = {
-    "ToyBody": [["Keys", "keys", "ToyBodyKeys"], ["Total", "total", "int"], ["Ok", "ok", "bool"],
-                ["Zones", "zones", "List[str]"], ["RequestId", "request_id", "str"]],
+    "ToyBody": [
+        ["Keys", "keys", "ToyBodyKeys"],
+        ["Total", "total", "int"],
+        ["Ok", "ok", "bool"],
+        ["Zones", "zones", "List[str]"],
+        ["RequestId", "request_id", "str"],
+    ],
     "ToyBodyKeys": [["Key", "key", "List[ToyBodyKeysKey]"]],
     "ToyBodyKeysKey": [["KeyId", "key_id", "str"]],
 }
@@ -130,8 +144,18 @@ _TOY: Models = {
         ({"Extra": "x"}, ["$.Extra: not a field of ToyBody (the SDK drops it)"]),
         ({"Total": None}, ["$.Total: null where the SDK expects int"]),
     ],
-    ids=["fits", "bare-list", "object-not-list", "nested-type", "str-for-int", "bool-for-int", "str-for-bool",
-         "list-element", "unknown-key", "null"],
+    ids=[
+        "fits",
+        "bare-list",
+        "object-not-list",
+        "nested-type",
+        "str-for-int",
+        "bool-for-int",
+        "str-for-bool",
+        "list-element",
+        "unknown-key",
+        "null",
+    ],
 )
 def test_shape_checker_names_each_fault_by_its_path(body: dict[str, Any], expected: list[str]) -> None:
     assert shape_faults(body, "ToyBody", _TOY) == expected
@@ -182,13 +206,21 @@ def _prepare(server: RunningServer) -> Bench:
     rsa_args = {"KeyId": rsa_enc["KeyId"], "Algorithm": "RSAES_OAEP_SHA_256", "Plaintext": "aGVsbG8="}
     sign_args = {"KeyId": rsa_sign["KeyId"], "Algorithm": "RSA_PSS_SHA_256", "Digest": digest}
     return Bench(
-        key=key["KeyId"], version=key["PrimaryKeyVersion"], arn=key["Arn"], other_key=other,
-        disabled_key=disabled, spare_key=spare, pending_key=pending,
-        rsa_encrypt_key=rsa_enc["KeyId"], rsa_encrypt_version=rsa_enc["PrimaryKeyVersion"],
-        rsa_sign_key=rsa_sign["KeyId"], rsa_sign_version=rsa_sign["PrimaryKeyVersion"],
+        key=key["KeyId"],
+        version=key["PrimaryKeyVersion"],
+        arn=key["Arn"],
+        other_key=other,
+        disabled_key=disabled,
+        spare_key=spare,
+        pending_key=pending,
+        rsa_encrypt_key=rsa_enc["KeyId"],
+        rsa_encrypt_version=rsa_enc["PrimaryKeyVersion"],
+        rsa_sign_key=rsa_sign["KeyId"],
+        rsa_sign_version=rsa_sign["PrimaryKeyVersion"],
         ciphertext=root.call("Encrypt", {"KeyId": key["KeyId"], "Plaintext": "aGVsbG8="})["CiphertextBlob"],
         rsa_ciphertext=root.call("AsymmetricEncrypt", rsa_args)["CiphertextBlob"],
-        digest=digest, signature=root.call("AsymmetricSign", sign_args)["Value"],
+        digest=digest,
+        signature=root.call("AsymmetricSign", sign_args)["Value"],
         instance=key["DKMSInstanceId"],
     )
 
@@ -211,10 +243,15 @@ RECIPES: dict[str, Recipe] = {
     "ScheduleKeyDeletion": lambda b: {"key_id": b.other_key, "pending_window_in_days": 7},
     "CancelKeyDeletion": lambda b: {"key_id": b.pending_key},
     "SetDeletionProtection": lambda b: {
-        "protected_resource_arn": b.arn, "enable_deletion_protection": True,
-        "deletion_protection_description": "wire"},
+        "protected_resource_arn": b.arn,
+        "enable_deletion_protection": True,
+        "deletion_protection_description": "wire",
+    },
     "UpdateRotationPolicy": lambda b: {
-        "key_id": b.key, "enable_automatic_rotation": True, "rotation_interval": "604800s"},
+        "key_id": b.key,
+        "enable_automatic_rotation": True,
+        "rotation_interval": "604800s",
+    },
     "CreateKeyVersion": lambda b: {"key_id": b.key},
     "ListKeyVersions": lambda b: {"key_id": b.key, "page_number": 1, "page_size": 10},
     "DescribeKeyVersion": lambda b: {"key_id": b.key, "key_version_id": b.version},
@@ -227,10 +264,17 @@ RECIPES: dict[str, Recipe] = {
     "UntagResource": lambda b: {"key_id": b.key, "tag_keys": '["team"]'},
     "ListResourceTags": lambda b: {"key_id": b.key},
     "TagResources": lambda b: {
-        "region_id": REGION, "resource_type": "key", "resource_id": [b.key],
-        "tag": [models.TagResourcesRequestTag(key="stage", value="wire")]},
+        "region_id": REGION,
+        "resource_type": "key",
+        "resource_id": [b.key],
+        "tag": [models.TagResourcesRequestTag(key="stage", value="wire")],
+    },
     "UntagResources": lambda b: {
-        "region_id": REGION, "resource_type": "key", "resource_id": [b.key], "tag_key": ["stage"]},
+        "region_id": REGION,
+        "resource_type": "key",
+        "resource_id": [b.key],
+        "tag_key": ["stage"],
+    },
     "ListTagResources": lambda b: {"region_id": REGION, "resource_type": "key", "resource_id": [b.key]},
     "GetKmsInstance": lambda b: {"kms_instance_id": b.instance},
     "ListKmsInstances": lambda b: {"page_number": 1, "page_size": 10},
@@ -243,17 +287,30 @@ RECIPES: dict[str, Recipe] = {
     "GenerateDataKeyWithoutPlaintext": lambda b: {"key_id": b.key, "number_of_bytes": 16},
     "ReEncrypt": lambda b: {"ciphertext_blob": b.ciphertext, "destination_key_id": b.key},
     "AsymmetricEncrypt": lambda b: {
-        "key_id": b.rsa_encrypt_key, "key_version_id": b.rsa_encrypt_version,
-        "algorithm": "RSAES_OAEP_SHA_256", "plaintext": "aGVsbG8="},
+        "key_id": b.rsa_encrypt_key,
+        "key_version_id": b.rsa_encrypt_version,
+        "algorithm": "RSAES_OAEP_SHA_256",
+        "plaintext": "aGVsbG8=",
+    },
     "AsymmetricDecrypt": lambda b: {
-        "key_id": b.rsa_encrypt_key, "key_version_id": b.rsa_encrypt_version,
-        "algorithm": "RSAES_OAEP_SHA_256", "ciphertext_blob": b.rsa_ciphertext},
+        "key_id": b.rsa_encrypt_key,
+        "key_version_id": b.rsa_encrypt_version,
+        "algorithm": "RSAES_OAEP_SHA_256",
+        "ciphertext_blob": b.rsa_ciphertext,
+    },
     "AsymmetricSign": lambda b: {
-        "key_id": b.rsa_sign_key, "key_version_id": b.rsa_sign_version, "algorithm": "RSA_PSS_SHA_256",
-        "digest": b.digest},
+        "key_id": b.rsa_sign_key,
+        "key_version_id": b.rsa_sign_version,
+        "algorithm": "RSA_PSS_SHA_256",
+        "digest": b.digest,
+    },
     "AsymmetricVerify": lambda b: {
-        "key_id": b.rsa_sign_key, "key_version_id": b.rsa_sign_version, "algorithm": "RSA_PSS_SHA_256",
-        "digest": b.digest, "value": b.signature},
+        "key_id": b.rsa_sign_key,
+        "key_version_id": b.rsa_sign_version,
+        "algorithm": "RSA_PSS_SHA_256",
+        "digest": b.digest,
+        "value": b.signature,
+    },
     "GetPublicKey": lambda b: {"key_id": b.rsa_sign_key, "key_version_id": b.rsa_sign_version},
     "GetRandomPassword": lambda b: {"password_length": "24", "exclude_punctuation": "true"},
 }
@@ -299,8 +356,8 @@ def test_every_served_kms_action_has_a_wire_recipe() -> None:
 
 
 @pytest.fixture
-def bench(server: RunningServer) -> Iterator[Bench]:
-    yield _prepare(server)
+def bench(server: RunningServer) -> Bench:
+    return _prepare(server)
 
 
 def test_every_served_kms_action_answers_in_the_sdk_model_shape(server: RunningServer, bench: Bench) -> None:
@@ -329,7 +386,12 @@ def test_a_parsed_response_carries_the_nested_wrappers(server: RunningServer, be
     versions = kms.list_key_versions(models.ListKeyVersionsRequest(key_id=bench.key)).body
     assert [v.key_version_id for v in versions.key_versions.key_version] == [bench.version]
     verified = kms.asymmetric_verify(
-        models.AsymmetricVerifyRequest(key_id=bench.rsa_sign_key, key_version_id=bench.rsa_sign_version,
-                                       algorithm="RSA_PSS_SHA_256", digest=bench.digest, value=bench.signature)
+        models.AsymmetricVerifyRequest(
+            key_id=bench.rsa_sign_key,
+            key_version_id=bench.rsa_sign_version,
+            algorithm="RSA_PSS_SHA_256",
+            digest=bench.digest,
+            value=bench.signature,
+        )
     ).body
     assert verified.value is True

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from vigil.cli.config import Target
 from vigil.cli.options import json_option
 from vigil.cli.output import emit
+from vigil.client import VigilApiError
+
+
+def _call(target: Target, action: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Raises click.ClickException naming --test-clock when the server has no test clock."""
+    try:
+        body = target.client().vigil(action, params)
+    except VigilApiError as exc:
+        if exc.code == "InvalidAction.NotFound":
+            raise click.ClickException(
+                "this server has no test clock; start it with 'vigil serve --test-clock'"
+            ) from None
+        raise
+    body.pop("RequestId", None)
+    return body
 
 
 @click.group()
@@ -19,9 +36,7 @@ def clock() -> None:
 @click.pass_obj
 def show(target: Target, as_json: bool) -> None:
     """Show the server's current business time and how far it has been moved."""
-    body = target.client().vigil("GetClock")
-    body.pop("RequestId", None)
-    emit(body, as_json=as_json)
+    emit(_call(target, "GetClock"), as_json=as_json)
 
 
 @clock.command()
@@ -33,8 +48,7 @@ def advance(target: Target, seconds: int | None, days: int | None, as_json: bool
     """Move the clock forward by SECONDS (or --days) and run the jobs that fall due (root only)."""
     if (seconds is None) == (days is None):
         raise click.UsageError("give either SECONDS or --days")
-    body = target.client().vigil("AdvanceClock", {"Seconds": seconds if days is None else days * 86_400})
-    body.pop("RequestId", None)
+    body = _call(target, "AdvanceClock", {"Seconds": seconds if days is None else days * 86_400})
     emit(body, as_json=as_json)
 
 

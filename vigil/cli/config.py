@@ -41,7 +41,11 @@ class Target:
                 "no credentials: pass --access-key-id/--access-key-secret, set VIGIL_ACCESS_KEY_ID and "
                 "VIGIL_ACCESS_KEY_SECRET, run 'vigil configure', or point --data-dir at the server's data directory"
             )
-        return VigilClient(endpoint or DEFAULT_ENDPOINT, ak, secret)
+        client = VigilClient(endpoint or DEFAULT_ENDPOINT, ak, secret)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(client.close)  # no socket outlives the command
+        return client
 
 
 def save(endpoint: str, access_key_id: str, access_key_secret: str) -> Path:

@@ -62,7 +62,12 @@ def encrypt(
     context: tuple[tuple[str, str], ...],
     as_json: bool,
 ) -> None:
-    """Encrypt a short text or a small file (up to about 6 KiB) and print the CiphertextBlob."""
+    """Encrypt a short text or a small file (up to about 6 KiB) and print the CiphertextBlob.
+
+    Vigil treats the plaintext as an opaque string: decrypt returns exactly the string sent
+    here. With --in FILE the file's bytes are base64-encoded before sending, so use
+    'vigil decrypt --out FILE' to get the bytes back. For larger data, use 'vigil data-key'.
+    """
     exactly_one({"--plaintext": plaintext, "--in": infile})
     text = plaintext if infile is None else base64.b64encode(infile.read()).decode()
     body = target.client().call(
@@ -98,7 +103,11 @@ def decrypt(
     context: tuple[tuple[str, str], ...],
     as_json: bool,
 ) -> None:
-    """Decrypt a CiphertextBlob and print the plaintext exactly as it was encrypted."""
+    """Decrypt a CiphertextBlob and print the plaintext exactly as it was encrypted.
+
+    With --out FILE the plaintext is base64-decoded and written as bytes, the reverse of
+    'vigil encrypt --in FILE'. The --context entries must equal those given to encrypt.
+    """
     exactly_one({"--ciphertext": ciphertext, "--in": infile})
     blob = ciphertext if infile is None else infile.read().strip()
     body = target.client().call("Decrypt", {"CiphertextBlob": blob, "EncryptionContext": _context(context)})

@@ -155,6 +155,8 @@ def _show_policy(policy: dict[str, Any], *, as_json: bool) -> None:
         emit(policy, as_json=True)
         return
     document = policy.pop("PolicyDocument", None)
+    if "AttachedUsers" in policy:
+        policy["AttachedUsers"] = ", ".join(policy["AttachedUsers"].get("UserName", [])) or "(none)"
     emit(policy, as_json=False)
     if document is not None:
         console.print_json(str(document))

@@ -18,7 +18,14 @@ from vigil.cli.output import emit, table
 from vigil.client import VigilClient
 
 _STATES = ("Enabled", "Disabled", "PendingDeletion", "Deleted")
-_LIST_COLUMNS = ("KeyId", "KeyState", "KeySpec", "KeyUsage", "Description")
+# table column -> KeyMetadata field
+_LIST_COLUMNS = {
+    "KeyId": "KeyId",
+    "State": "KeyState",
+    "Spec": "KeySpec",
+    "Usage": "KeyUsage",
+    "Description": "Description",
+}
 _PROGRESS_FROM = 5  # describing fewer keys than this is quick enough to need no progress bar
 
 
@@ -134,7 +141,15 @@ def list_keys(
         body = client.call("ListKeys", {**params, "PageNumber": page or 1, "PageSize": page_size or 10})
         items, total = body["Keys"]["Key"], int(body["TotalCount"])
     rows = _describe_each(client, [item["KeyId"] for item in items])
-    table(rows, _LIST_COLUMNS, as_json=as_json, title="Keys")
+    if as_json:
+        emit(rows, as_json=True)
+    else:
+        table(
+            [{c: m[f] for c, f in _LIST_COLUMNS.items()} for m in rows],
+            list(_LIST_COLUMNS),
+            as_json=False,
+            title="Keys",
+        )
     if len(rows) < total and not as_json:
         click.echo(f"showing {len(rows)} of {total} keys (page {page or 1}); use --page N or --all", err=True)
 
@@ -224,7 +239,7 @@ def rotate(target: Target, key: str, as_json: bool) -> None:
 def versions(target: Target, key: str, as_json: bool) -> None:
     """List a key's versions, oldest first."""
     rows = _pages(target.client(), "ListKeyVersions", {"KeyId": key}, ("KeyVersions", "KeyVersion"))
-    table(rows, ("KeyVersionId", "CreationDate"), as_json=as_json, title=f"Versions of {key}")
+    table(rows, ("KeyVersionId", "CreationDate"), as_json=as_json, title="Key versions")
 
 
 @keys.command("rotation-policy")
@@ -287,7 +302,7 @@ def untag(target: Target, key: str, names: tuple[str, ...]) -> None:
 def list_tags(target: Target, key: str, as_json: bool) -> None:
     """List a key's tags."""
     rows = target.client().call("ListResourceTags", {"KeyId": key})["Tags"]["Tag"]
-    table(rows, ("TagKey", "TagValue"), as_json=as_json, title=f"Tags of {key}")
+    table(rows, ("TagKey", "TagValue"), as_json=as_json, title="Tags")
 
 
 # -- aliases ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from vigil.keys.ciphertext import Envelope
 from vigil.keys.crypto import AsymmetricKey, InvalidCiphertext, Random, SymmetricKey
 from vigil.keys.model import Key, UnsupportedOperation, require_state_for_use, require_usage
 from vigil.keys.service import KeyService
-from vigil.keys.specs import KeyUsage, parse_algorithm
+from vigil.keys.specs import KeyUsage, is_symmetric, parse_algorithm
 
 MAX_PLAINTEXT = 6144
 NONCE_BYTES = 12
@@ -60,6 +60,8 @@ class DataPlane:
         return self._seal(key, plaintext, context)
 
     def _seal(self, key: Key, plaintext: bytes, context: Context) -> Sealed:
+        if not is_symmetric(key.spec):
+            raise UnsupportedOperation(f"key {key.key_id} is {key.spec}; use AsymmetricEncrypt with it")
         version_id = key.primary_version_id
         cipher = self._symmetric(key, version_id)
         nonce = self._rng.bytes(NONCE_BYTES)

@@ -117,10 +117,15 @@ def test_several_policies_combine_with_deny_winning(
 
 
 def test_a_valid_document_keeps_its_name_and_statements() -> None:
-    parsed = parse_policy("readers", json.dumps({
-        "Version": "1",
-        "Statement": [allow(["kms:Decrypt"], KEY) | {"Sid": "read"}, deny("kms:*", OTHER_KEY)],
-    }))
+    parsed = parse_policy(
+        "readers",
+        json.dumps(
+            {
+                "Version": "1",
+                "Statement": [allow(["kms:Decrypt"], KEY) | {"Sid": "read"}, deny("kms:*", OTHER_KEY)],
+            }
+        ),
+    )
     assert parsed.name == "readers"
     assert len(parsed.statements) == 2
     assert [s.effect.value for s in parsed.statements] == ["Allow", "Deny"]
@@ -144,28 +149,49 @@ def test_version_may_be_omitted() -> None:
         (json.dumps({"Version": "1", "Statement": []}), "Statement must be a non-empty list"),
         (json.dumps({"Version": "1", "Statement": allow("kms:*")}), "Statement must be a non-empty list"),
         (json.dumps({"Statement": ["Allow"]}), "statement 1 must be an object"),
-        (json.dumps({"Statement": [{"Effect": "Permit", "Action": "kms:*", "Resource": "*"}]}),
-         'Effect must be "Allow" or "Deny"'),
-        (json.dumps({"Statement": [{"Effect": "allow", "Action": "kms:*", "Resource": "*"}]}),
-         'Effect must be "Allow" or "Deny"'),
-        (json.dumps({"Statement": [{"Action": "kms:*", "Resource": "*"}]}), 'Effect must be "Allow" or "Deny"'),
-        (json.dumps({"Statement": [allow("kms:*") | {"Condition": {"IpAddress": {}}}]}),
-         "unsupported element(s) ['Condition']"),
-        (json.dumps({"Statement": [allow("kms:*") | {"NotAction": "kms:Encrypt"}]}),
-         "unsupported element(s) ['NotAction']"),
+        (
+            json.dumps({"Statement": [{"Effect": "Permit", "Action": "kms:*", "Resource": "*"}]}),
+            'Effect must be "Allow" or "Deny"',
+        ),
+        (
+            json.dumps({"Statement": [{"Effect": "allow", "Action": "kms:*", "Resource": "*"}]}),
+            'Effect must be "Allow" or "Deny"',
+        ),
+        (
+            json.dumps({"Statement": [{"Action": "kms:*", "Resource": "*"}]}),
+            'Effect must be "Allow" or "Deny"',
+        ),
+        (
+            json.dumps({"Statement": [allow("kms:*") | {"Condition": {"IpAddress": {}}}]}),
+            "unsupported element(s) ['Condition']",
+        ),
+        (
+            json.dumps({"Statement": [allow("kms:*") | {"NotAction": "kms:Encrypt"}]}),
+            "unsupported element(s) ['NotAction']",
+        ),
         (json.dumps({"Statement": [allow("Encrypt")]}), "Action 'Encrypt' must look like service:Action"),
-        (json.dumps({"Statement": [allow("kms:Encrypt"), allow(["kms:Decrypt", "Decrypt"])]}),
-         "statement 2: Action 'Decrypt' must look like service:Action"),
-        (json.dumps({"Statement": [{"Effect": "Allow", "Resource": "*"}]}),
-         "Action must be a string or a non-empty list of strings"),
+        (
+            json.dumps({"Statement": [allow("kms:Encrypt"), allow(["kms:Decrypt", "Decrypt"])]}),
+            "statement 2: Action 'Decrypt' must look like service:Action",
+        ),
+        (
+            json.dumps({"Statement": [{"Effect": "Allow", "Resource": "*"}]}),
+            "Action must be a string or a non-empty list of strings",
+        ),
         (json.dumps({"Statement": [allow([])]}), "Action must be a string or a non-empty list of strings"),
         (json.dumps({"Statement": [allow("")]}), "Action must be a string or a non-empty list of strings"),
-        (json.dumps({"Statement": [allow(["kms:Encrypt", 3])]}),
-         "Action must be a string or a non-empty list of strings"),
-        (json.dumps({"Statement": [{"Effect": "Allow", "Action": "kms:*"}]}),
-         "Resource must be a string or a non-empty list of strings"),
-        (json.dumps({"Statement": [allow("kms:*", {"key": "*"})]}),
-         "Resource must be a string or a non-empty list of strings"),
+        (
+            json.dumps({"Statement": [allow(["kms:Encrypt", 3])]}),
+            "Action must be a string or a non-empty list of strings",
+        ),
+        (
+            json.dumps({"Statement": [{"Effect": "Allow", "Action": "kms:*"}]}),
+            "Resource must be a string or a non-empty list of strings",
+        ),
+        (
+            json.dumps({"Statement": [allow("kms:*", {"key": "*"})]}),
+            "Resource must be a string or a non-empty list of strings",
+        ),
     ],
     ids=[
         "not-json",
@@ -215,10 +241,12 @@ _policy_like = st.fixed_dictionaries(
                 {},
                 optional={
                     "Effect": st.sampled_from(["Allow", "Deny", "allow", "", None]),
-                    "Action": st.one_of(st.text(max_size=15), st.lists(st.text(max_size=15), max_size=3),
-                                        _json_values),
-                    "Resource": st.one_of(st.text(max_size=15), st.lists(st.text(max_size=15), max_size=3),
-                                          _json_values),
+                    "Action": st.one_of(
+                        st.text(max_size=15), st.lists(st.text(max_size=15), max_size=3), _json_values
+                    ),
+                    "Resource": st.one_of(
+                        st.text(max_size=15), st.lists(st.text(max_size=15), max_size=3), _json_values
+                    ),
                     "Sid": _json_values,
                     "Condition": _json_values,
                 },

@@ -128,6 +128,7 @@ def re_encrypt(ctx: CallContext, p: Params) -> Result:
 
 
 def asymmetric_encrypt(ctx: CallContext, p: Params) -> Result:
+    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.ENCRYPT_DECRYPT)
     key, version, blob = ctx.services.data_plane.asymmetric_encrypt(
         ctx.account_id,
         p.required("KeyId"),
@@ -139,6 +140,7 @@ def asymmetric_encrypt(ctx: CallContext, p: Params) -> Result:
 
 
 def asymmetric_decrypt(ctx: CallContext, p: Params) -> Result:
+    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.ENCRYPT_DECRYPT)
     key, version, plaintext = ctx.services.data_plane.asymmetric_decrypt(
         ctx.account_id,
         p.required("KeyId"),
@@ -155,6 +157,7 @@ def asymmetric_decrypt(ctx: CallContext, p: Params) -> Result:
 
 
 def asymmetric_sign(ctx: CallContext, p: Params) -> Result:
+    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.SIGN_VERIFY)
     key, version, signature = ctx.services.data_plane.sign(
         ctx.account_id,
         p.required("KeyId"),
@@ -166,6 +169,7 @@ def asymmetric_sign(ctx: CallContext, p: Params) -> Result:
 
 
 def asymmetric_verify(ctx: CallContext, p: Params) -> Result:
+    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.SIGN_VERIFY)
     key, version, ok = ctx.services.data_plane.verify(
         ctx.account_id,
         p.required("KeyId"),

@@ -219,15 +219,20 @@ def delete_alias(ctx: CallContext, p: Params) -> Result:
     return {}
 
 
+def alias_arn(ctx: CallContext, alias_name: str) -> str:
+    """acs:kms:<region>:<uid>:alias/example for alias/example, as Alibaba KMS writes it."""
+    return ctx.arn("alias", alias_name.removeprefix("alias/"))
+
+
 def alias_resource(ctx: CallContext, p: Params) -> str:
-    return ctx.arn("alias", p.required("AliasName"))
+    return alias_arn(ctx, p.required("AliasName"))
 
 
 def _alias_page(ctx: CallContext, p: Params, key_ref: str | None) -> Result:
     number, size = page(p)
     aliases, total = ctx.services.keys.list_aliases(ctx.account_id, key_ref, number, size)
     items = [
-        {"AliasName": a.alias_name, "AliasArn": ctx.arn("alias", a.alias_name), "KeyId": a.key_id}
+        {"AliasName": a.alias_name, "AliasArn": alias_arn(ctx, a.alias_name), "KeyId": a.key_id}
         for a in aliases
     ]
     return {"Aliases": {"Alias": items}, "PageNumber": number, "PageSize": size, "TotalCount": total}
