@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from alibabacloud_kms20160120 import models
 from alibabacloud_tea_openapi.exceptions import ClientException
-from conftest import RunningServer
+
+from tests.conftest import RunningServer
 
 DAY = 86_400
 
@@ -42,7 +43,7 @@ def aliases_of(kms: Any, key_ref: str, **paging: Any) -> Any:
     return kms.list_aliases_by_key_id(models.ListAliasesByKeyIdRequest(key_id=key_ref, **paging)).body
 
 
-def test_list_aliases_shows_name_arn_and_key(server: RunningServer, kms: Any) -> None:
+def test_list_aliases_shows_name_arn_and_key_with_paging(server: RunningServer, kms: Any) -> None:
     key_id = create_key(kms)
     create_alias(kms, "alias/payments", key_id)
     body = aliases(kms)
@@ -50,10 +51,7 @@ def test_list_aliases_shows_name_arn_and_key(server: RunningServer, kms: Any) ->
     [alias] = body.aliases.alias
     assert (alias.alias_name, alias.key_id) == ("alias/payments", key_id)
     assert alias.alias_arn == f"acs:kms:cn-hangzhou:{server.account_id}:alias/payments"
-
-
-def test_list_aliases_pages_and_counts(kms: Any) -> None:
-    key_id = create_key(kms)
+    kms.delete_alias(models.DeleteAliasRequest(alias_name="alias/payments"))
     names = {f"alias/app-{n}" for n in range(3)}
     for name in names:
         create_alias(kms, name, key_id)
@@ -146,7 +144,7 @@ def test_bad_alias_names_are_invalid_parameters(kms: Any) -> None:
     assert aliases(kms).total_count == 0
 
 
-def test_unknown_aliases_are_alias_not_found(kms: Any) -> None:
+def test_unknown_aliases_are_alias_not_found_and_unknown_keys_get_no_alias(kms: Any) -> None:
     key_id = create_key(kms)
     calls = [
         lambda: describe(kms, "alias/nowhere"),
@@ -158,9 +156,6 @@ def test_unknown_aliases_are_alias_not_found(kms: Any) -> None:
         err = fails(call)
         assert (err.code, err.status_code) == ("Forbidden.AliasNotFound", 404)
         assert "alias/nowhere" in err.message
-
-
-def test_an_alias_of_an_unknown_key_is_not_created(kms: Any) -> None:
     err = fails(lambda: create_alias(kms, "alias/orphan", "key-doesnotexist0000000"))
     assert (err.code, err.status_code) == ("Forbidden.KeyNotFound", 404)
     assert aliases(kms).total_count == 0

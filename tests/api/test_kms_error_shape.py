@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from alibabacloud_kms20160120 import models
 from alibabacloud_tea_openapi.exceptions import ClientException
-from conftest import RunningServer
+
+from tests.conftest import RunningServer
 
 SECRET_TEXT = "CORRECT-HORSE-BATTERY-STAPLE-7d1f"
 SECRET = base64.b64encode(SECRET_TEXT.encode()).decode()

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from alibabacloud_kms20160120 import models
 from alibabacloud_tea_openapi.exceptions import ClientException
-from conftest import RunningServer
+
+from tests.conftest import RunningServer
 
 DAY = 86_400
 

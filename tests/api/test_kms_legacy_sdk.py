@@ -17,7 +17,8 @@ from aliyunsdkkms.request.v20160120.DecryptRequest import DecryptRequest
 from aliyunsdkkms.request.v20160120.DescribeKeyRequest import DescribeKeyRequest
 from aliyunsdkkms.request.v20160120.EncryptRequest import EncryptRequest
 from aliyunsdkkms.request.v20160120.GenerateDataKeyRequest import GenerateDataKeyRequest
-from conftest import REGION, ROOT_AK, ROOT_SECRET, RunningServer
+
+from tests.conftest import REGION, ROOT_AK, ROOT_SECRET, RunningServer
 
 PLAINTEXT = "bGVnYWN5IHNlY3JldA=="
 CONTEXT = {"purpose": "wire test", "tenant": "acme"}

@@ -53,35 +53,26 @@ def list_tag_resources(kms: Any, key_ids: list[str], **tags: str) -> list[tuple[
     )
 
 
-def test_create_key_with_tags_lists_them_with_the_key_id(kms: Any) -> None:
+def test_create_key_with_tags_lists_them_with_the_key_id_and_untagged_keys_list_none(kms: Any) -> None:
     key_id = create_key(kms, env="prod", team="payments")
     body = kms.list_resource_tags(models.ListResourceTagsRequest(key_id=key_id)).body
     assert sorted((t.key_id, t.tag_key, t.tag_value) for t in body.tags.tag) == [
         (key_id, "env", "prod"),
         (key_id, "team", "payments"),
     ]
+    untagged = create_key(kms)
+    assert kms.list_resource_tags(models.ListResourceTagsRequest(key_id=untagged)).body.tags.tag == []
 
 
-def test_a_key_without_tags_lists_an_empty_tag_list(kms: Any) -> None:
-    key_id = create_key(kms)
-    body = kms.list_resource_tags(models.ListResourceTagsRequest(key_id=key_id)).body
-    assert body.tags.tag == []
-
-
-def test_tag_resource_adds_and_overwrites_and_untag_resource_removes(kms: Any) -> None:
+def test_tag_resource_adds_and_overwrites_and_untag_resource_removes_by_id_or_alias(kms: Any) -> None:
     key_id = create_key(kms, env="dev", owner="alice")
     kms.tag_resource(models.TagResourceRequest(key_id=key_id, tags=tags_json(env="prod", tier="gold")))
     assert tags_of(kms, key_id) == {"env": "prod", "owner": "alice", "tier": "gold"}
     kms.untag_resource(models.UntagResourceRequest(key_id=key_id, tag_keys=json.dumps(["owner", "tier"])))
     assert tags_of(kms, key_id) == {"env": "prod"}
-
-
-def test_tag_actions_accept_an_alias(kms: Any) -> None:
-    key_id = create_key(kms)
     kms.create_alias(models.CreateAliasRequest(alias_name="alias/tagged", key_id=key_id))
     kms.tag_resource(models.TagResourceRequest(key_id="alias/tagged", tags=tags_json(env="qa")))
-    assert tags_of(kms, key_id) == {"env": "qa"}
-    assert tags_of(kms, "alias/tagged") == {"env": "qa"}
+    assert tags_of(kms, "alias/tagged") == tags_of(kms, key_id) == {"env": "qa"}
 
 
 def test_tag_resources_tags_several_keys_and_list_tag_resources_shows_them(kms: Any) -> None:
