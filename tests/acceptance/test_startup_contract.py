@@ -35,8 +35,20 @@ class Served:
     def __init__(self, data_dir: Path, env: dict[str, str], *extra: str) -> None:
         self.port = _free_port()
         self.data_dir = data_dir
-        args = [VIGIL, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(data_dir), *extra]
-        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        args = [
+            VIGIL,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(data_dir),
+            *extra,
+        ]
+        self.proc = subprocess.Popen(
+            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         self._wait_ready()
 
     @property
@@ -47,7 +59,9 @@ class Served:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"vigil serve exited: {self.proc.stdout.read() if self.proc.stdout else ''}")
+                raise AssertionError(
+                    f"vigil serve exited: {self.proc.stdout.read() if self.proc.stdout else ''}"
+                )
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -109,8 +123,12 @@ def test_first_start_generates_prints_and_saves_the_root_key(tmp_path: Path, ser
 def test_environment_sets_root_key_region_and_project(
     tmp_path: Path, served: list[Served], served_clients: list[VigilClient]
 ) -> None:
-    env = _env(VIGIL_ROOT_ACCESS_KEY_ID="LTAIcontract0000000001", VIGIL_ROOT_ACCESS_KEY_SECRET="contract-secret-0123456789",
-               VIGIL_REGION="eu-central-1", VIGIL_PROJECT_ID="0123456789abcdef0123456789abcdef")
+    env = _env(
+        VIGIL_ROOT_ACCESS_KEY_ID="LTAIcontract0000000001",
+        VIGIL_ROOT_ACCESS_KEY_SECRET="contract-secret-0123456789",
+        VIGIL_REGION="eu-central-1",
+        VIGIL_PROJECT_ID="0123456789abcdef0123456789abcdef",
+    )
     server = Served(tmp_path / "d", env)
     served.append(server)
     client = VigilClient(server.url, "LTAIcontract0000000001", "contract-secret-0123456789")
@@ -124,9 +142,20 @@ def test_environment_sets_root_key_region_and_project(
         client.vigil("AdvanceClock", {"Seconds": 60})
     assert err.value.code == "InvalidAction.NotFound"
     whoami = subprocess.run(
-        [VIGIL, "--endpoint", server.url, "--access-key-id", "LTAIcontract0000000001", "--access-key-secret",
-         "contract-secret-0123456789", "whoami", "--json"],
-        capture_output=True, text=True, check=True,
+        [
+            VIGIL,
+            "--endpoint",
+            server.url,
+            "--access-key-id",
+            "LTAIcontract0000000001",
+            "--access-key-secret",
+            "contract-secret-0123456789",
+            "whoami",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(whoami.stdout)["ProjectId"] == "0123456789abcdef0123456789abcdef"
 
@@ -134,7 +163,10 @@ def test_environment_sets_root_key_region_and_project(
 def test_invalid_settings_fail_at_start_naming_the_variable(tmp_path: Path) -> None:
     result = subprocess.run(
         [VIGIL, "serve", "--port", str(_free_port()), "--data-dir", str(tmp_path / "d")],
-        env=_env(VIGIL_REGION="Not A Region!"), capture_output=True, text=True, timeout=30,
+        env=_env(VIGIL_REGION="Not A Region!"),
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode != 0
     assert "VIGIL_REGION" in result.stdout + result.stderr
@@ -143,7 +175,10 @@ def test_invalid_settings_fail_at_start_naming_the_variable(tmp_path: Path) -> N
 def test_a_kill_9_loses_no_acknowledged_key(
     tmp_path: Path, served: list[Served], served_clients: list[VigilClient]
 ) -> None:
-    env = _env(VIGIL_ROOT_ACCESS_KEY_ID="LTAIcontract0000000002", VIGIL_ROOT_ACCESS_KEY_SECRET="contract-secret-abcdefghij")
+    env = _env(
+        VIGIL_ROOT_ACCESS_KEY_ID="LTAIcontract0000000002",
+        VIGIL_ROOT_ACCESS_KEY_SECRET="contract-secret-abcdefghij",
+    )
     server = Served(tmp_path / "d", env, "--test-clock")
     served.append(server)
     client = VigilClient(server.url, "LTAIcontract0000000002", "contract-secret-abcdefghij")
@@ -170,7 +205,10 @@ def test_a_different_root_key_is_refused(tmp_path: Path, served: list[Served]) -
     (tmp_path / "d" / "root.key").unlink()
     result = subprocess.run(
         [VIGIL, "serve", "--port", str(_free_port()), "--data-dir", str(tmp_path / "d")],
-        env=_env(), capture_output=True, text=True, timeout=30,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode != 0
     assert "root key" in (result.stdout + result.stderr)

@@ -16,8 +16,13 @@ from vigil.testing import ServerThread
 
 def _node(tmp_path: Path, name: str, url: str, root_key: Path | None) -> RunningServer:
     settings = Settings(
-        data_dir=tmp_path / name, database_url=Secret(url), root_access_key_id=ROOT_AK,
-        root_access_key_secret=Secret(ROOT_SECRET), region=REGION, root_key_file=root_key, cache_ttl_seconds=0.2,
+        data_dir=tmp_path / name,
+        database_url=Secret(url),
+        root_access_key_id=ROOT_AK,
+        root_access_key_secret=Secret(ROOT_SECRET),
+        region=REGION,
+        root_key_file=root_key,
+        cache_ttl_seconds=0.2,
         job_interval_seconds=3600,
     )
     app = build(settings, start_jobs=False)
@@ -55,7 +60,9 @@ def test_a_disable_on_one_node_is_seen_by_the_other_within_the_cache_ttl(
     assert err.value.code == "Rejected.Disabled"
 
 
-def test_a_node_with_another_root_key_refuses_to_start(tmp_path: Path, pg_databases: PostgresDatabases) -> None:
+def test_a_node_with_another_root_key_refuses_to_start(
+    tmp_path: Path, pg_databases: PostgresDatabases
+) -> None:
     url = pg_databases.create()
     first = _node(tmp_path, "a", url, None)
     try:

@@ -38,8 +38,14 @@ def test_no_secret_appears_when_settings_are_printed() -> None:
         ({"VIGIL_REGION": "Bad Region"}, "VIGIL_REGION"),
         ({"VIGIL_PROJECT_ID": "xyz"}, "VIGIL_PROJECT_ID"),
         ({"VIGIL_ROOT_ACCESS_KEY_ID": "LTAIabcdefgh12345678"}, "VIGIL_ROOT_ACCESS_KEY_SECRET"),
-        ({"VIGIL_ROOT_ACCESS_KEY_ID": "a!", "VIGIL_ROOT_ACCESS_KEY_SECRET": "x" * 20}, "VIGIL_ROOT_ACCESS_KEY_ID"),
-        ({"VIGIL_ROOT_ACCESS_KEY_ID": "LTAIabcdefgh", "VIGIL_ROOT_ACCESS_KEY_SECRET": "short"}, "VIGIL_ROOT_ACCESS_KEY_SECRET"),
+        (
+            {"VIGIL_ROOT_ACCESS_KEY_ID": "a!", "VIGIL_ROOT_ACCESS_KEY_SECRET": "x" * 20},
+            "VIGIL_ROOT_ACCESS_KEY_ID",
+        ),
+        (
+            {"VIGIL_ROOT_ACCESS_KEY_ID": "LTAIabcdefgh", "VIGIL_ROOT_ACCESS_KEY_SECRET": "short"},
+            "VIGIL_ROOT_ACCESS_KEY_SECRET",
+        ),
         ({"VIGIL_DATABASE_URL": "mysql://x"}, "VIGIL_DATABASE_URL"),
     ],
     ids=["region", "project", "key-without-secret", "bad-key-id", "short-secret", "not-postgres"],
