@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -28,16 +29,26 @@ from vigil.keys.jobs import register_jobs
 from vigil.keys.keyring import KeyRing
 from vigil.keys.service import KeyService
 from vigil.keys.wrapping import RootKey
-from vigil.scheduler import Scheduler
+from vigil.scheduler import Job, Scheduler
+from vigil.secrets import jobs as secret_jobs
+from vigil.secrets.consumers import ConsumerNotifier
+from vigil.secrets.envelope import SecretSealer
+from vigil.secrets.model import SecretType
+from vigil.secrets.rotation import runner as rotation_runner
+from vigil.secrets.rotation.base import Rotator
+from vigil.secrets.rotation.runner import Rotations
+from vigil.secrets.service import SecretService
 from vigil.settings import Settings
 from vigil.storage.engine import Database, connect
 from vigil.storage.migrations import migrate
+from vigil.webhooks import WebhookSender
 
 log = logging.getLogger("vigil")
 
 KMS_VERSION = "2016-01-20"
 _CLOCK_OFFSET = "test_clock_offset_ms"
 _ROOT_FINGERPRINT = "root_key_fingerprint"
+_WEBHOOK_KEY = "webhook_signing_key"
 
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
@@ -54,6 +65,10 @@ class Services:
     keys: KeyService
     data_plane: DataPlane
     scheduler: Scheduler
+    secrets: SecretService
+    rotations: Rotations
+    notifier: ConsumerNotifier
+    webhook_key: bytes
 
     @property
     def region(self) -> str:
@@ -106,11 +121,58 @@ def _services(
     iam = IamService(db, root_key, clock, cache_ttl_s=ttl)
     instances = InstanceService(db, clock, cache_ttl_s=ttl)
     keys = KeyService(db, root_key, clock, instances, KeyRing(db, root_key, ttl_s=ttl), rng)
+    data_plane = DataPlane(keys, rng)
+    webhook_key = _webhook_key(db, root_key, rng)
+    sender = WebhookSender(webhook_key)
+    rotations_box: list[Rotations] = []
+
+    def check_config(kind: SecretType, config: dict[str, Any], data: bytes) -> None:
+        rotations_box[0].check_config(kind, config, data)
+
+    sealer = SecretSealer(data_plane, rng)
+    secrets = SecretService(db, clock, keys, instances, sealer, cache_ttl_s=ttl, check_config=check_config)
+    rotations = Rotations(secrets, iam, sender, rng, _rotators(settings))
+    rotations_box.append(rotations)
+    notifier = ConsumerNotifier(db, clock, sender)
     scheduler = Scheduler(db)
-    register_jobs(scheduler, keys, interval_s=settings.job_interval_seconds)
+    interval = settings.job_interval_seconds
+    register_jobs(scheduler, keys, interval_s=interval)
+    secret_jobs.register_jobs(scheduler, secrets, interval_s=interval)
+    rotation_runner.register_jobs(scheduler, rotations, interval_s=interval)
+    scheduler.register(Job("secrets.deliver_consumer_notices", interval, notifier.deliver_due_notices))
     return Services(
-        settings, db, clock, test_clock, rng, iam, instances, keys, DataPlane(keys, rng), scheduler
+        settings,
+        db,
+        clock,
+        test_clock,
+        rng,
+        iam,
+        instances,
+        keys,
+        data_plane,
+        scheduler,
+        secrets,
+        rotations,
+        notifier,
+        webhook_key,
     )
+
+
+def _rotators(settings: Settings) -> dict[str, Rotator]:
+    """The rotator for each kind of rotatable secret (database, ram, webhook)."""
+    return {}
+
+
+def _webhook_key(db: Database, root_key: RootKey, rng: Random) -> bytes:
+    """The deployment's webhook signing key, created once and kept wrapped by the root key."""
+    aad = b"vigil:webhook-signing-key"
+    with db.transaction() as tx:
+        row = tx.one("SELECT value FROM meta WHERE name = ?", (_WEBHOOK_KEY,))
+        if row is not None:
+            return root_key.unwrap(base64.b64decode(row["value"]), aad)
+        key = rng.bytes(32)
+        _put_meta(tx, _WEBHOOK_KEY, base64.b64encode(root_key.wrap(key, aad)).decode())
+        return key
 
 
 def _root_pair(settings: Settings) -> tuple[str, str] | None:

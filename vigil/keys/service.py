@@ -125,6 +125,28 @@ class KeyService:
         self.keyring.put(key)
         return key
 
+    def ensure_managed_key(self, account_id: str, instance_id: str, alias_name: str, description: str) -> Key:
+        """A symmetric key Vigil manages for a purpose (e.g. sealing secrets), found by a reserved alias."""
+        with self._db.transaction(write=False) as tx:
+            alias = store.get_alias(tx, account_id, alias_name)
+        if alias is not None:
+            return self.keyring.key(alias.key_id)
+        key = self.create_key(
+            account_id,
+            "Vigil",
+            NewKey(KeySpec.Aliyun_AES_256, KeyUsage.ENCRYPT_DECRYPT, description, instance_id),
+        )
+        now = self._clock.now_ms()
+        try:
+            with self._db.transaction() as tx:
+                store.insert_alias(tx, account_id, Alias(alias_name, key.key_id, now, now))
+        except Conflict:  # another node won the race; use its key
+            with self._db.transaction(write=False) as tx:
+                winner = store.get_alias(tx, account_id, alias_name)
+            assert winner is not None
+            return self.keyring.key(winner.key_id)
+        return key
+
     def _insert_version(self, tx: Tx, key: Key, version_id: str, now: int) -> KeyVersion:
         material = generate_material(key.spec, self._rng)
         wrapped = self._root_key.wrap(material, material_aad(key.key_id, version_id))

@@ -103,14 +103,22 @@ class SqliteDatabase:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        """A new transaction, or the one this thread already has open (it commits at the outer end)."""
+        joined: Tx | None = getattr(self._local, "tx", None)
+        if joined is not None:
+            yield joined
+            return
         conn = self._connection()
         with _translated():
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        tx = self._local.tx = _SqliteTx(conn)
         try:
-            yield _SqliteTx(conn)
+            yield tx
         except BaseException:
+            self._local.tx = None
             conn.execute("ROLLBACK")
             raise
+        self._local.tx = None
         with _translated():
             conn.execute("COMMIT")
 
@@ -160,13 +168,23 @@ class PostgresDatabase:
                 open=False,
             )
             self._pool.open(wait=True, timeout=15)
+            self._local = threading.local()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
             raise Unavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        """A new transaction, or the one this thread already has open (it commits at the outer end)."""
+        joined: Tx | None = getattr(self._local, "tx", None)
+        if joined is not None:
+            yield joined
+            return
         with _translated(), self._pool.connection() as conn, conn.transaction():
-            yield _PostgresTx(conn)
+            self._local.tx = _PostgresTx(conn)
+            try:
+                yield self._local.tx
+            finally:
+                self._local.tx = None
 
     def close(self) -> None:
         self._pool.close()

@@ -1,0 +1,1 @@
+"""Secrets: versions, stages, deletion windows, rotation and consumers."""
