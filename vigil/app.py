@@ -17,10 +17,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from vigil.clock import Clock, OffsetClock, SystemClock
-from vigil.dialects.alibaba import kms_crypto, kms_keys, vigil_api
+from vigil.dialects.alibaba import kms_crypto, kms_keys, kms_secrets, vigil_api
 from vigil.dialects.alibaba.endpoint import PopEndpoint
+from vigil.dialects.huawei import csms, csms_versions
+from vigil.dialects.huawei.endpoint import PREFIX as CSMS_PREFIX
+from vigil.dialects.huawei.endpoint import CsmsEndpoint
 from vigil.errors import FailedPrecondition
 from vigil.iam.authn import Authenticator
+from vigil.iam.nonces import NonceTable
 from vigil.iam.service import Bootstrap, IamService
 from vigil.instances.service import InstanceService
 from vigil.keys.crypto import Random, SystemRandom
@@ -36,7 +40,13 @@ from vigil.secrets.envelope import SecretSealer
 from vigil.secrets.model import SecretType
 from vigil.secrets.rotation import runner as rotation_runner
 from vigil.secrets.rotation.base import Rotator
+from vigil.secrets.rotation.database import DatabaseRotator
+from vigil.secrets.rotation.engines import Engine
+from vigil.secrets.rotation.mysql import MysqlEngine
+from vigil.secrets.rotation.postgresql import PostgresEngine
+from vigil.secrets.rotation.ram_credentials import RamCredentialsRotator
 from vigil.secrets.rotation.runner import Rotations
+from vigil.secrets.rotation.webhook import WebhookRotator
 from vigil.secrets.service import SecretService
 from vigil.settings import Settings
 from vigil.storage.engine import Database, connect
@@ -95,13 +105,26 @@ class App:
         self.services.db.close()
 
 
-def build(settings: Settings, *, start_jobs: bool = True) -> App:
+@dataclass(frozen=True, slots=True)
+class ProcessShared:
+    """State every worker process of one server shares; created before the workers fork."""
+
+    nonces: NonceTable
+    clock: OffsetClock | None
+
+    @classmethod
+    def create(cls, settings: Settings) -> ProcessShared:
+        return cls(NonceTable(settings.nonce_slots), OffsetClock() if settings.test_clock else None)
+
+
+def build(settings: Settings, *, start_jobs: bool = True, shared: ProcessShared | None = None) -> App:
     """Open storage, migrate, bootstrap the account and wire every service and route."""
     settings.validate()
+    shared = shared or ProcessShared.create(settings)
     db = connect(settings.database_url.reveal() if settings.database_url else None, settings.data_dir)
     migrate(db)
     root_key = _root_key(settings, db)
-    test_clock = _test_clock(settings, db)
+    test_clock = _test_clock(shared.clock, db)
     clock: Clock = test_clock or SystemClock()
     services = _services(settings, db, root_key, clock, test_clock)
     boot = services.iam.bootstrap(
@@ -110,7 +133,7 @@ def build(settings: Settings, *, start_jobs: bool = True) -> App:
     services.instances.ensure_default(boot.account.account_id)
     if start_jobs:
         services.scheduler.start()
-    return App(services, boot, _asgi(services, settings))
+    return App(services, boot, _asgi(services, settings, shared.nonces))
 
 
 def _services(
@@ -160,7 +183,12 @@ def _services(
 
 def _rotators(settings: Settings) -> dict[str, Rotator]:
     """The rotator for each kind of rotatable secret (database, ram, webhook)."""
-    return {}
+    engines: dict[str, Engine] = {"postgresql": PostgresEngine(), "mysql": MysqlEngine()}
+    return {
+        "database": DatabaseRotator(engines),
+        "ram": RamCredentialsRotator(),
+        "webhook": WebhookRotator(),
+    }
 
 
 def _webhook_key(db: Database, root_key: RootKey, rng: Random) -> bytes:
@@ -199,12 +227,16 @@ def _root_key(settings: Settings, db: Database) -> RootKey:
     return root_key
 
 
-def _test_clock(settings: Settings, db: Database) -> OffsetClock | None:
-    if not settings.test_clock:
+def _test_clock(clock: OffsetClock | None, db: Database) -> OffsetClock | None:
+    """The shared test clock, never behind the offset stored by an earlier run."""
+    if clock is None:
         return None
     with db.transaction(write=False) as tx:
         row = tx.one("SELECT value FROM meta WHERE name = ?", (_CLOCK_OFFSET,))
-    return OffsetClock(int(row["value"]) if row else 0)
+    stored = int(row["value"]) if row else 0
+    if stored > clock.offset_ms:
+        clock.advance((stored - clock.offset_ms) / 1000)
+    return clock
 
 
 def _put_meta(tx: Any, name: str, value: str) -> None:
@@ -214,14 +246,16 @@ def _put_meta(tx: Any, name: str, value: str) -> None:
     )
 
 
-def _asgi(services: Services, settings: Settings) -> ASGIApp:
-    vigil_ops = list(vigil_api.OPERATIONS)
+def _asgi(services: Services, settings: Settings, nonces: NonceTable) -> ASGIApp:
+    vigil_ops = list(vigil_api.OPERATIONS) + kms_secrets.VIGIL_OPERATIONS
     if settings.test_clock:
         vigil_ops += vigil_api.TEST_CLOCK_OPERATIONS
-    operations = [(KMS_VERSION, op) for op in kms_keys.OPERATIONS + kms_crypto.OPERATIONS]
+    kms_ops = kms_keys.OPERATIONS + kms_crypto.OPERATIONS + kms_secrets.OPERATIONS
+    operations = [(KMS_VERSION, op) for op in kms_ops]
     operations += [(vigil_api.VERSION, op) for op in vigil_ops]
-    authenticator = Authenticator(services.iam, skew_s=settings.clock_skew_seconds)
+    authenticator = Authenticator(services.iam, nonces, skew_s=settings.clock_skew_seconds)
     pop = PopEndpoint(operations, authenticator, services, host_id=f"kms.{services.region}.vigil")
+    huawei = CsmsEndpoint(csms.ROUTES + csms_versions.ROUTES, authenticator, services)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "region": services.region})
@@ -231,6 +265,8 @@ def _asgi(services: Services, settings: Settings) -> ASGIApp:
     async def app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/":
             await pop(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"].startswith(CSMS_PREFIX):
+            await huawei(scope, receive, send)
         else:
             await site(scope, receive, send)
 

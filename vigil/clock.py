@@ -6,7 +6,9 @@ that tests and ``vigil serve --test-clock`` can move it forward.
 
 from __future__ import annotations
 
-import threading
+import mmap
+import multiprocessing
+import struct
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -26,26 +28,35 @@ class SystemClock:
 
 
 class OffsetClock:
-    """The wall clock plus an offset that only ever grows (the server's test clock)."""
+    """The wall clock plus an offset that only ever grows (the server's test clock).
+
+    The offset lives in anonymous shared memory, so every worker process forked from the
+    server sees an ``AdvanceClock`` made by any of them.
+    """
 
     def __init__(self, offset_ms: int = 0) -> None:
-        self._offset_ms = offset_ms
-        self._lock = threading.Lock()
+        self._memory = mmap.mmap(-1, 8)
+        _OFFSET.pack_into(self._memory, 0, offset_ms)
+        self._lock = multiprocessing.get_context("fork").Lock()
 
     def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000 + self._offset_ms
+        return time.time_ns() // 1_000_000 + self.offset_ms
 
     @property
     def offset_ms(self) -> int:
-        return self._offset_ms
+        return int(_OFFSET.unpack_from(self._memory, 0)[0])
 
     def advance(self, seconds: float) -> int:
         """Move the clock forward; returns the new offset in ms. Raises ValueError if negative."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         with self._lock:
-            self._offset_ms += round(seconds * 1000)
-            return self._offset_ms
+            offset = self.offset_ms + round(seconds * 1000)
+            _OFFSET.pack_into(self._memory, 0, offset)
+            return offset
+
+
+_OFFSET = struct.Struct("<q")
 
 
 def to_datetime(ms: int) -> datetime:

@@ -61,6 +61,8 @@ class Settings:
     cache_ttl_seconds: float = 1.0
     job_interval_seconds: float = 5.0
     log_level: str = "info"
+    workers: int = 1
+    nonce_slots: int = 1 << 22
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
@@ -75,6 +77,8 @@ class Settings:
             region=env.get("VIGIL_REGION"),
             project_id=env.get("VIGIL_PROJECT_ID"),
             log_level=env.get("VIGIL_LOG_LEVEL", "info"),
+            workers=_int(env, "VIGIL_WORKERS", 1),
+            nonce_slots=_int(env, "VIGIL_NONCE_SLOTS", 1 << 22),
         )
         known = {f.name for f in fields(cls)}
         chosen = {k: v for k, v in overrides.items() if v is not None and k in known}
@@ -98,6 +102,10 @@ class Settings:
         url = self.database_url
         if url is not None and not url.reveal().startswith(("postgresql://", "postgres://")):
             raise SettingsError("VIGIL_DATABASE_URL must be a postgresql:// URL")
+        if not 1 <= self.workers <= 64:
+            raise SettingsError(f"VIGIL_WORKERS (--workers) must be 1-64, got {self.workers}")
+        if self.nonce_slots < 1024 or self.nonce_slots & (self.nonce_slots - 1):
+            raise SettingsError("VIGIL_NONCE_SLOTS must be a power of two, at least 1024")
         if not 0 < self.port < 65536 and self.port != 0:
             raise SettingsError(f"port {self.port} is out of range")
         return self
@@ -105,6 +113,13 @@ class Settings:
     @property
     def resolved_root_key_file(self) -> Path:
         return self.root_key_file or self.data_dir / "root.key"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        return int(env.get(name, default))
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {env[name]!r}") from None
 
 
 def _secret(value: str | None) -> Secret | None:

@@ -66,6 +66,12 @@ def cli(
     "--test-clock", is_flag=True, help="Enable AdvanceClock/GetClock to move business time (tests only)."
 )
 @click.option("--log-level", default=None, help="debug, info, warning or error.")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes sharing the port (default 1, or VIGIL_WORKERS); use the number of cores.",
+)
 @click.pass_obj
 def serve(
     target: config.Target,
@@ -74,6 +80,7 @@ def serve(
     data_dir: Path | None,
     test_clock: bool,
     log_level: str | None,
+    workers: int | None,
 ) -> None:
     """Serve every dialect on one port (SQLite in the data dir unless VIGIL_DATABASE_URL is set)."""
     from vigil.cli.serving import run_server
@@ -86,6 +93,7 @@ def serve(
         data_dir=data_dir or target.data_dir,
         test_clock=test_clock or None,
         log_level=log_level,
+        workers=workers,
     )
     run_server(settings)
 

@@ -1,23 +1,26 @@
-"""``vigil serve``: build the application and run it under uvicorn."""
+"""``vigil serve``: build the application, announce it, and run it (one or several worker processes)."""
 
 from __future__ import annotations
 
 import logging
 
 import click
-import uvicorn
 
-from vigil.app import build, write_root_credentials
+from vigil.app import App, write_root_credentials
 from vigil.errors import VigilError
+from vigil.http import workers
 from vigil.settings import Settings
 
 
 def run_server(settings: Settings) -> None:
     logging.getLogger().setLevel(settings.log_level.upper())
     try:
-        app = build(settings)
+        workers.serve(settings, lambda app: _announce(app, settings))
     except VigilError as exc:
         raise click.ClickException(exc.message) from None
+
+
+def _announce(app: App, settings: Settings) -> None:
     boot = app.bootstrap
     if boot.generated_access_key is not None:
         ak, secret = boot.generated_access_key
@@ -29,19 +32,7 @@ def run_server(settings: Settings) -> None:
     account = boot.account
     click.echo(
         f"Vigil serving on http://{settings.host}:{settings.port}  account {account.account_id}  "
-        f"region {account.region}  project {account.project_id}"
-        + ("  [test clock]" if settings.test_clock else "")
+        f"region {account.region}  project {account.project_id}  workers {settings.workers}"
+        + ("  [test clock]" if settings.test_clock else ""),
+        nl=True,
     )
-    try:
-        uvicorn.run(
-            app.asgi,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-            loop="uvloop",
-            http="httptools",
-            lifespan="off",
-        )
-    finally:
-        app.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import threading
 import string
 from typing import Protocol
 
@@ -68,12 +69,34 @@ class Random(Protocol):
 
 
 class SystemRandom:
-    """The operating system's CSPRNG."""
+    """The operating system's CSPRNG, read in blocks so the hot path makes no system call per request.
 
-    __slots__ = ()
+    The buffer is dropped in a forked child (``os.register_at_fork``), so two worker processes
+    never hand out the same bytes, which would repeat AES-GCM nonces.
+    """
+
+    _BLOCK = 64 * 1024
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._offset = 0
+        self._lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._buffer, self._offset = b"", 0
+        self._lock = threading.Lock()
 
     def bytes(self, n: int) -> builtins.bytes:
-        return os.urandom(n)
+        if n > 1024:
+            return os.urandom(n)
+        with self._lock:
+            end = self._offset + n
+            if end > len(self._buffer):
+                self._buffer, self._offset, end = os.urandom(self._BLOCK), 0, n
+            chunk = self._buffer[self._offset : end]
+            self._offset = end
+            return chunk
 
 
 def generate_material(spec: KeySpec, rng: Random) -> bytes:

@@ -6,6 +6,7 @@ client and any Alibaba SDK's generic ``call_api`` can use them.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from vigil.clock import iso
@@ -164,6 +165,13 @@ def list_policies_for_user(ctx: CallContext, p: Params) -> Result:
     return {"Policies": {"Policy": [_policy({k: v for k, v in r.items() if k != "document"}) for r in rows]}}
 
 
+def get_webhook_signing_key(ctx: CallContext, _: Params) -> Result:
+    """The key receivers use to verify X-Vigil-Signature (root only: it authenticates Vigil's webhooks)."""
+    ctx.require_root()
+    return {"SigningKey": base64.b64encode(ctx.services.webhook_key).decode(), "Algorithm": "HMAC-SHA256",
+            "SignatureHeader": "X-Vigil-Signature", "TimestampHeader": "X-Vigil-Timestamp"}
+
+
 def get_clock(ctx: CallContext, _: Params) -> Result:
     ctx.authorized = True
     clock = ctx.services.test_clock
@@ -210,6 +218,7 @@ OPERATIONS = [
     _op("AttachPolicyToUser", attach_policy_to_user, "Write", policy_resource),
     _op("DetachPolicyFromUser", detach_policy_from_user, "Write", policy_resource),
     _op("ListPoliciesForUser", list_policies_for_user, "Read", user_resource),
+    _op("GetWebhookSigningKey", get_webhook_signing_key, "Read"),
 ]
 
 TEST_CLOCK_OPERATIONS = [

@@ -1,0 +1,100 @@
+"""Serving with several worker processes on one port (``vigil serve --workers N``).
+
+The parent bootstraps storage once, opens the listening socket and the state the workers
+share (the nonce table and the test clock), then forks the workers; each builds its own
+services and database connections and runs uvicorn on the inherited socket. A worker that
+dies is replaced; SIGTERM or SIGINT stops them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import uvicorn
+
+from vigil.app import App, ProcessShared, build
+from vigil.settings import Settings
+
+log = logging.getLogger("vigil.workers")
+
+
+def serve(settings: Settings, on_ready: Callable[[App], None]) -> None:
+    shared = ProcessShared.create(settings)
+    app = build(settings, shared=shared, start_jobs=settings.workers == 1)
+    on_ready(app)
+    if settings.workers == 1:
+        try:
+            uvicorn.run(app.asgi, **_uvicorn_options(settings), host=settings.host, port=settings.port)
+        finally:
+            app.close()
+        return
+    app.close()
+    _supervise(settings, shared, _listen(settings.host, settings.port))
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "loop": "uvloop",
+        "http": "httptools",
+        "lifespan": "off",
+    }
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _worker(settings: Settings, shared: ProcessShared, sock: socket.socket) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    app = build(settings, shared=shared)
+    config = uvicorn.Config(app.asgi, **_uvicorn_options(settings))
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        app.close()
+
+
+def _supervise(settings: Settings, shared: ProcessShared, sock: socket.socket) -> None:
+    context = multiprocessing.get_context("fork")
+    stopping = False
+
+    def start() -> BaseProcess:
+        process = context.Process(target=_worker, args=(settings, shared, sock), daemon=False)
+        process.start()
+        return process
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    workers = [start() for _ in range(settings.workers)]
+    log.info("serving with %d worker processes (pids %s)", len(workers), [w.pid for w in workers])
+    while not stopping:
+        time.sleep(0.2)
+        for i, process in enumerate(workers):
+            if not process.is_alive() and not stopping:
+                log.warning("worker %s exited with %s; starting a new one", process.pid, process.exitcode)
+                workers[i] = start()
+    for process in workers:
+        if process.pid is not None and process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+    for process in workers:
+        process.join(timeout=15)
+    sock.close()
