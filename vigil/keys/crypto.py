@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import builtins
 import os
-import threading
 import string
+import threading
 from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
