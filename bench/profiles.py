@@ -21,7 +21,7 @@ from processes import venv_command
 def sampled(pid: int, out: Path, seconds: float) -> Iterator[None]:
     """Run py-spy on ``pid`` for the body of the ``with`` block, writing collapsed stacks to ``out``."""
     argv = [venv_command("py-spy"), "record", "--pid", str(pid), "--format", "raw", "--function"]
-    argv += ["--nonblocking", "--rate", "200", "--duration", str(int(seconds) + 2), "--output", str(out)]
+    argv += ["--rate", "100", "--duration", str(int(seconds) + 2), "--output", str(out)]
     with out.with_suffix(".log").open("wb") as log:
         spy = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     try:

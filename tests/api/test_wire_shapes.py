@@ -25,7 +25,7 @@ from alibabacloud_tea_openapi.models import Config
 
 from tests.conftest import REGION, ROOT_AK, ROOT_SECRET, RunningServer
 from vigil.client import VigilClient
-from vigil.dialects.alibaba import kms_crypto, kms_keys
+from vigil.dialects.alibaba import kms_crypto, kms_keys, kms_secrets
 
 Models = dict[str, list[list[str]]]
 _MODELS_FILE = Path("shared/reference/wire/tables/models_alibabacloud_kms20160120.json")
@@ -189,6 +189,10 @@ class Bench:
     digest: str
     signature: str
     instance: str
+    secret: str
+    rotatable_secret: str
+    doomed_secret: str
+    pending_secret: str
 
 
 def _prepare(server: RunningServer) -> Bench:
@@ -222,7 +226,34 @@ def _prepare(server: RunningServer) -> Bench:
         digest=digest,
         signature=root.call("AsymmetricSign", sign_args)["Value"],
         instance=key["DKMSInstanceId"],
+        **_prepare_secrets(root),
     )
+
+
+def _prepare_secrets(root: VigilClient) -> dict[str, str]:
+    """A versioned secret, a RAMCredentials secret that really rotates, and two to delete and restore."""
+    root.call("CreateSecret", {"SecretName": "wire-secret", "SecretData": "one", "VersionId": "v1"})
+    root.call("PutSecretValue", {"SecretName": "wire-secret", "SecretData": "two", "VersionId": "v2"})
+    root.call("TagResource", {"SecretName": "wire-secret", "Tags": '[{"TagKey":"team","TagValue":"vigil"}]'})
+    root.vigil("CreateUser", {"UserName": "wire-ram"})
+    pair = root.vigil("CreateAccessKey", {"UserName": "wire-ram"})["AccessKey"]
+    ram = {
+        "SecretName": "wire-ram-key",
+        "SecretType": "RAMCredentials",
+        "SecretData": json.dumps({k: pair[k] for k in ("AccessKeyId", "AccessKeySecret")}),
+        "ExtendedConfig": json.dumps({"SecretSubType": "RamUserAccessKey", "UserName": "wire-ram"}),
+        "VersionId": "v1",
+    }
+    root.call("CreateSecret", ram)
+    for name in ("wire-doomed", "wire-pending"):
+        root.call("CreateSecret", {"SecretName": name, "SecretData": "x", "VersionId": "v1"})
+    root.call("DeleteSecret", {"SecretName": "wire-pending"})
+    return {
+        "secret": "wire-secret",
+        "rotatable_secret": "wire-ram-key",
+        "doomed_secret": "wire-doomed",
+        "pending_secret": "wire-pending",
+    }
 
 
 def _create(root: VigilClient, **params: str) -> dict[str, Any]:
@@ -313,11 +344,52 @@ RECIPES: dict[str, Recipe] = {
     },
     "GetPublicKey": lambda b: {"key_id": b.rsa_sign_key, "key_version_id": b.rsa_sign_version},
     "GetRandomPassword": lambda b: {"password_length": "24", "exclude_punctuation": "true"},
+    "CreateSecret": lambda b: {
+        "secret_name": "wire-new-secret",
+        "secret_data": "s3cret",
+        "version_id": "v1",
+        "tags": '[{"TagKey":"env","TagValue":"wire"}]',
+        "extended_config": {"CustomData": {"k": "v"}},
+    },
+    "GetSecretValue": lambda b: {"secret_name": b.secret, "fetch_extended_config": True},
+    "BatchGetSecretValue": lambda b: {
+        "secrets_list": [
+            models.BatchGetSecretValueRequestSecretsList(secret_name=b.secret, version_stage="ACSPrevious"),
+            models.BatchGetSecretValueRequestSecretsList(secret_name="wire-missing"),
+        ]
+    },
+    "PutSecretValue": lambda b: {
+        "secret_name": b.secret,
+        "version_id": "v3",
+        "secret_data": "three",
+        "version_stages": '["ACSPending"]',
+    },
+    "ListSecretVersionIds": lambda b: {"secret_name": b.secret, "include_deprecated": "true"},
+    "UpdateSecretVersionStage": lambda b: {
+        "secret_name": b.secret,
+        "version_stage": "wire",
+        "move_to_version": "v1",
+    },
+    "DescribeSecret": lambda b: {"secret_name": b.secret, "fetch_tags": "true"},
+    "ListSecrets": lambda b: {"fetch_tags": "true", "page_number": 1, "page_size": 10},
+    "UpdateSecret": lambda b: {
+        "secret_name": b.secret,
+        "description": "described",
+        "extended_config": models.UpdateSecretRequestExtendedConfig(custom_data={"k": "v"}),
+    },
+    "UpdateSecretRotationPolicy": lambda b: {
+        "secret_name": b.rotatable_secret,
+        "enable_automatic_rotation": True,
+        "rotation_interval": "30d",
+    },
+    "RotateSecret": lambda b: {"secret_name": b.rotatable_secret, "version_id": "v2"},
+    "DeleteSecret": lambda b: {"secret_name": b.doomed_secret, "recovery_window_in_days": "7"},
+    "RestoreSecret": lambda b: {"secret_name": b.pending_secret},
 }
 
 
 def served_kms_actions() -> list[str]:
-    return [op.name for op in kms_keys.OPERATIONS + kms_crypto.OPERATIONS]
+    return [op.name for op in kms_keys.OPERATIONS + kms_crypto.OPERATIONS + kms_secrets.OPERATIONS]
 
 
 def snake(action: str) -> str:

@@ -71,6 +71,8 @@ class RotationTicket:
     secret: Secret
     pending_version_id: str
     current: SecretVersion | None
+    previous: SecretVersion | None = None
+    """ACSPrevious when the rotation began: the version this rotation's promotion retires."""
 
 
 class SecretService:
@@ -456,19 +458,34 @@ class SecretService:
                     f"secret {name!r} is already being rotated; try again when it finishes"
                 )
             store.insert_rotation(tx, rotation_id, account_id, name, pending, trigger, now)
-            current_id = store.get_stages(tx, account_id, name).get(versions.CURRENT)
-            current = None if current_id is None else store.get_version(tx, account_id, name, current_id)
+            stages = store.get_stages(tx, account_id, name)
+            current = self._staged_version(tx, account_id, name, stages, versions.CURRENT)
+            previous = self._staged_version(tx, account_id, name, stages, versions.PREVIOUS)
         return RotationTicket(
-            rotation_id,
-            replace(secret, rotating_id=rotation_id),
-            pending,
-            None if current is None else current[0],
+            rotation_id, replace(secret, rotating_id=rotation_id), pending, current, previous
         )
+
+    @staticmethod
+    def _staged_version(
+        tx: Tx, account_id: str, name: str, stages: Mapping[str, str], stage: str
+    ) -> SecretVersion | None:
+        version_id = stages.get(stage)
+        found = None if version_id is None else store.get_version(tx, account_id, name, version_id)
+        return None if found is None else found[0]
 
     def current_value(self, ticket: RotationTicket) -> bytes | None:
         if ticket.current is None:
             return None
         return self.cache.value(ticket.secret, ticket.current.version_id)[1]
+
+    def previous_value(self, ticket: RotationTicket) -> bytes | None:
+        """The value that was ACSPrevious when the rotation began, if that version still exists."""
+        if ticket.previous is None:
+            return None
+        try:
+            return self.cache.value(ticket.secret, ticket.previous.version_id)[1]
+        except SecretVersionNotFound:
+            return None
 
     def stage_pending(self, ticket: RotationTicket, data: bytes) -> SecretVersion:
         """Store the new value as ACSPending (not yet readable as ACSCurrent)."""

@@ -112,8 +112,8 @@ def list_secrets(
     where, params = ["account_id = ?"], [account_id]
     for column, values in filters.items():
         if column == "secret_name_like":
-            where.append("(" + " OR ".join("secret_name LIKE ?" for _ in values) + ")")
-            params.extend(f"%{v}%" for v in values)
+            where.append("(" + " OR ".join("secret_name LIKE ? ESCAPE '\\'" for _ in values) + ")")
+            params.extend(f"%{_escape_like(v)}%" for v in values)
         else:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
@@ -127,6 +127,10 @@ def list_secrets(
         [*params, limit, offset],
     )
     return [_secret(r) for r in rows], 0 if total is None else int(total["n"])
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def delete_secret(tx: Tx, account_id: str, name: str) -> None:

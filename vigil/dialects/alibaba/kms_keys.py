@@ -61,7 +61,7 @@ def _version(v: KeyVersion) -> Result:
     return {"KeyId": v.key_id, "KeyVersionId": v.version_id, "CreationDate": iso(v.created_at)}
 
 
-def _tags_param(p: Params, name: str = "Tags") -> dict[str, str]:
+def tags_param(p: Params, name: str = "Tags") -> dict[str, str]:
     raw = p.json(name)
     if raw is None:
         return {}
@@ -102,7 +102,7 @@ def create_key(ctx: CallContext, p: Params) -> Result:
         p.str("ProtectionLevel", "SOFTWARE") or "SOFTWARE",
         p.bool("EnableAutomaticRotation"),
         parse_rotation_interval(interval) if interval else None,
-        _tags_param(p),
+        tags_param(p),
     )
     key = ctx.services.keys.create_key(ctx.account_id, ctx.principal.principal_id, new)
     metadata = key_metadata(ctx, key)
@@ -249,8 +249,22 @@ def list_aliases_by_key_id(ctx: CallContext, p: Params) -> Result:
 # -- tags ------------------------------------------------------------------------------------
 
 
+def tagged_resource(ctx: CallContext, p: Params) -> str:
+    """The ARN of the key (KeyId) or the secret (SecretName) a per-resource tag action names."""
+    secret_name = p.str("SecretName")
+    if secret_name is None:
+        return key_resource(ctx, p)
+    if p.str("KeyId") is not None:
+        raise InvalidArgument("give KeyId or SecretName, not both")
+    return ctx.arn("secret", secret_name)
+
+
 def tag_resource(ctx: CallContext, p: Params) -> Result:
-    ctx.services.keys.tag_key(ctx.account_id, p.required("KeyId"), _tags_param(p))
+    secret_name = p.str("SecretName")
+    if secret_name is not None:
+        ctx.services.secrets.tag_secret(ctx.account_id, secret_name, tags_param(p))
+    else:
+        ctx.services.keys.tag_key(ctx.account_id, p.required("KeyId"), tags_param(p))
     return {}
 
 
@@ -258,11 +272,20 @@ def untag_resource(ctx: CallContext, p: Params) -> Result:
     keys = p.json("TagKeys")
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise InvalidArgument('TagKeys must be a JSON list of tag keys, e.g. ["env"]')
-    ctx.services.keys.untag_key(ctx.account_id, p.required("KeyId"), keys)
+    secret_name = p.str("SecretName")
+    if secret_name is not None:
+        ctx.services.secrets.untag_secret(ctx.account_id, secret_name, keys)
+    else:
+        ctx.services.keys.untag_key(ctx.account_id, p.required("KeyId"), keys)
     return {}
 
 
 def list_resource_tags(ctx: CallContext, p: Params) -> Result:
+    secret_name = p.str("SecretName")
+    if secret_name is not None:
+        secret = ctx.services.secrets.describe_secret(ctx.account_id, secret_name)
+        tags = ctx.services.secrets.secret_tags(ctx.account_id, secret.name)
+        return {"Tags": {"Tag": [{"TagKey": k, "TagValue": v} for k, v in sorted(tags.items())]}}
     key = ctx.services.keys.resolve(ctx.account_id, p.required("KeyId"))
     tags = ctx.services.keys.key_tags(ctx.account_id, key.key_id)
     return {"Tags": {"Tag": [{"KeyId": key.key_id, "TagKey": k, "TagValue": v} for k, v in tags.items()]}}
@@ -395,9 +418,9 @@ OPERATIONS = [
     _op("DeleteAlias", delete_alias, "Write", alias_resource),
     _op("ListAliases", list_aliases, "Read", any_key),
     _op("ListAliasesByKeyId", list_aliases_by_key_id, "Read", key_resource),
-    _op("TagResource", tag_resource, "Write", key_resource),
-    _op("UntagResource", untag_resource, "Write", key_resource),
-    _op("ListResourceTags", list_resource_tags, "Read", key_resource),
+    _op("TagResource", tag_resource, "Write", tagged_resource),
+    _op("UntagResource", untag_resource, "Write", tagged_resource),
+    _op("ListResourceTags", list_resource_tags, "Read", tagged_resource),
     _op("TagResources", tag_resources, "Write"),
     _op("UntagResources", untag_resources, "Write"),
     _op("ListTagResources", list_tag_resources, "Read"),

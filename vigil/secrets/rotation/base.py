@@ -47,6 +47,10 @@ class RotationContext:
     def current_value(self) -> bytes | None:
         return self.secrets.current_value(self.ticket)
 
+    def previous_value(self) -> bytes | None:
+        """ACSPrevious as it was when the rotation began (None if there was none)."""
+        return self.secrets.previous_value(self.ticket)
+
     def stage(self, data: bytes) -> SecretVersion:
         """Store the new value as ACSPending."""
         self.staged = self.secrets.stage_pending(self.ticket, data)
