@@ -1,23 +1,33 @@
 """Real stand-ins shipped with the product for tests: a manual clock, a seeded Random, an
-in-thread server and a local HTTP receiver for webhooks.
+in-thread server, a local HTTP receiver for webhooks and a password-checking PostgreSQL cluster.
 
 Nothing here mocks Vigil: each class is a second real implementation of a seam
-(``Clock``, ``Random``) or a way to run the real application on a loopback port.
+(``Clock``, ``Random``) or a way to run the real application, or a real peer, on a loopback port.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import uvicorn
+from psycopg.conninfo import make_conninfo
 
 
 class ManualClock:
@@ -70,114 +80,94 @@ class ServerThread:
         return cls(server, thread, bound)
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        """Stop the postmaster (fast, else immediate) and remove the directory. Safe to call twice."""
+        atexit.unregister(self.stop)
+        if self.running or (self._data / "postmaster.pid").exists():
+            # should both fail, removing the lock file below still makes the postmaster shut down
+            _ = self._pg_ctl_stop("fast") or self._pg_ctl_stop("immediate")
+            self.running = False
+        shutil.rmtree(self.directory, ignore_errors=True)
 
+    @property
+    def _data(self) -> Path:
+        return self.directory / "data"
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One answer of a LocalReceiver: a status, a body (JSON-encoded unless bytes), and optionally
-    an event to wait for before answering, so a test can observe work while a call is in flight."""
+    def _init(self, timeout_s: float) -> None:
+        pwfile = self.directory / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        pwfile.chmod(0o600)
+        (self.directory / "socket").mkdir()
+        self._hand_to_owner(self.directory, pwfile, self.directory / "socket")
+        if self._run("/usr/bin/test", "-w", str(self.directory)).returncode != 0:
+            raise RuntimeError(
+                f"the PostgreSQL server's OS user cannot reach {self.directory}: "
+                "start the cluster under a directory every user can traverse, such as /tmp"
+            )
+        done = self._run(
+            "initdb", "-D", str(self._data), "-U", self.superuser, f"--pwfile={pwfile}",
+            "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8",
+            "--no-sync", timeout_s=timeout_s,
+        )  # fmt: skip
+        pwfile.unlink()
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed ({done.returncode}): {done.stdout}{done.stderr}")
+        with (self._data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.directory / 'socket'}'\n"
+                "password_encryption = 'scram-sha-256'\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            )
 
-    status: int = 200
-    body: Any = None
-    hold: threading.Event | None = None
+    def _start(self, timeout_s: float, attempts: int = 3) -> None:
+        log = self.directory / "server.log"
+        for _ in range(attempts):
+            self.port = _free_loopback_port()
+            # -w waits until the server accepts connections; a port taken meanwhile is retried
+            done = self._run(
+                "pg_ctl", "-D", str(self._data), "-l", str(log), "-o", f"-p {self.port}",
+                "-w", "-t", str(round(timeout_s)), "start", timeout_s=timeout_s + 10,
+            )  # fmt: skip
+            self.running = done.returncode == 0
+            if self.running:
+                return
+            server_log = log.read_text(errors="replace") if log.exists() else ""
+            if "could not bind" not in server_log:
+                break
+        raise RuntimeError(f"pg_ctl start failed: {done.stdout}{done.stderr}\n{server_log[-2000:]}")
 
+    def _pg_ctl_stop(self, mode: str) -> bool:
+        done = self._run("pg_ctl", "-D", str(self._data), "stop", "-m", mode, "-w", "-t", "30")
+        return done.returncode == 0
 
-@dataclass(frozen=True, slots=True)
-class ReceivedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    """Header names in lower case."""
-    body: bytes = field(repr=False)
+    def _hand_to_owner(self, *paths: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            raise RuntimeError(
+                "running as root, but there is no 'postgres' OS user to run initdb as"
+            ) from None
+        for path in paths:
+            os.chown(path, owner.pw_uid, owner.pw_gid)
 
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class LocalReceiver:
-    """A real HTTP receiver on 127.0.0.1: records every request and answers from a script.
-
-    Scripted replies are used once each, in order; after that every request gets ``default``.
-    ``LocalReceiver(Reply(500), Reply(500))`` fails twice, then succeeds.
-    """
-
-    def __init__(self, *script: Reply, default: Reply | None = None, hold_timeout_s: float = 10.0) -> None:
-        self._script: deque[Reply] = deque(script)
-        self._default = default or Reply()
-        self._hold_timeout = hold_timeout_s
-        self._requests: list[ReceivedRequest] = []
-        self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="vigil-local-receiver", daemon=True
+    def _run(self, program: str, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bin_dir / program), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(
+            command,
+            cwd=self.directory,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
         )
-        self._thread.start()
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
 
-    @property
-    def requests(self) -> list[ReceivedRequest]:
-        with self._changed:
-            return list(self._requests)
-
-    def push(self, *replies: Reply) -> None:
-        """Append replies to the script."""
-        with self._changed:
-            self._script.extend(replies)
-
-    def wait_for(self, count: int, timeout_s: float = 5.0) -> list[ReceivedRequest]:
-        """Block until at least ``count`` requests arrived. Raises TimeoutError."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self._requests) >= count, timeout_s):
-                raise TimeoutError(f"expected {count} requests, got {len(self._requests)}")
-            return list(self._requests)
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> LocalReceiver:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def _record(self, request: ReceivedRequest) -> Reply:
-        with self._changed:
-            self._requests.append(request)
-            self._changed.notify_all()
-            return self._script.popleft() if self._script else self._default
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                reply = receiver._record(ReceivedRequest(self.command, self.path, headers, body))
-                if reply.hold is not None:
-                    reply.hold.wait(receiver._hold_timeout)
-                payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-                payload = b"" if reply.body is None else payload
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+def _free_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -7,7 +7,7 @@ call, so it does only what the protocol needs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -16,6 +16,8 @@ from vigil import ids
 from vigil.dialects.alibaba.pop import Params, decode_pairs
 from vigil.dialects.alibaba.signatures import HttpRequestParts, read_claim
 from vigil.errors import InvalidArgument, Throttled, VigilError
+from vigil.http import asgi
+from vigil.http.asgi import Receive, Scope, Send
 from vigil.http.calls import CallContext, Operation
 from vigil.http.errors import status_of
 from vigil.http.pipeline import execute
@@ -23,11 +25,7 @@ from vigil.iam.authn import Authenticator
 
 log = logging.getLogger("vigil.http")
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-MAX_BODY = 1 << 20
 _FORM = "application/x-www-form-urlencoded"
 _JSON_HEADERS = [(b"content-type", b"application/json;charset=utf-8")]
 
@@ -38,10 +36,6 @@ class UnknownAction(InvalidArgument):
 
 class UnknownVersion(InvalidArgument):
     code = "InvalidVersion"
-
-
-class BodyTooLarge(InvalidArgument):
-    code = "InvalidParameter.TooLarge"
 
 
 class PopEndpoint:
@@ -62,7 +56,7 @@ class PopEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = ids.request_id()
         try:
-            body = await _read_body(receive)
+            body = await asgi.read_body(receive)
             status, payload, extra = await self._handle(scope, body, request_id)
         except VigilError as exc:
             status, payload, extra = self._error(exc, request_id)
@@ -83,7 +77,7 @@ class PopEndpoint:
         await send({"type": "http.response.body", "body": orjson.dumps(payload)})
 
     async def _handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, Any, list[Any]]:
-        headers = _headers(scope)
+        headers = asgi.headers(scope)
         raw_query = scope.get("query_string", b"").decode("latin-1")
         form = dict(decode_pairs(_text(body))) if _is_form(headers) and body else None
         params = dict(decode_pairs(raw_query))
@@ -130,29 +124,6 @@ class PopEndpoint:
             extra.append((b"x-acs-retry-after", str(exc.retry_after_ms).encode()))
         payload = {"RequestId": request_id, "HostId": self._host_id, "Code": exc.code, "Message": exc.message}
         return status_of(exc), payload, extra
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise BodyTooLarge(f"the request body exceeds {MAX_BODY} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        out[name] = f"{out[name]},{value}" if name in out else value
-    return out
 
 
 def _text(body: bytes) -> str:

@@ -168,8 +168,12 @@ def list_policies_for_user(ctx: CallContext, p: Params) -> Result:
 def get_webhook_signing_key(ctx: CallContext, _: Params) -> Result:
     """The key receivers use to verify X-Vigil-Signature (root only: it authenticates Vigil's webhooks)."""
     ctx.require_root()
-    return {"SigningKey": base64.b64encode(ctx.services.webhook_key).decode(), "Algorithm": "HMAC-SHA256",
-            "SignatureHeader": "X-Vigil-Signature", "TimestampHeader": "X-Vigil-Timestamp"}
+    return {
+        "SigningKey": base64.b64encode(ctx.services.webhook_key).decode(),
+        "Algorithm": "HMAC-SHA256",
+        "SignatureHeader": "X-Vigil-Signature",
+        "TimestampHeader": "X-Vigil-Timestamp",
+    }
 
 
 def get_clock(ctx: CallContext, _: Params) -> Result:

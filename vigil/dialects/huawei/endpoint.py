@@ -8,14 +8,13 @@ A plain ASGI callable like the Alibaba endpoint. Every answer carries ``X-Reques
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from vigil import ids
 from vigil.dialects.huawei.errors import (
-    MalformedBody,
     ProjectMismatch,
     ProjectNotFound,
     RouteNotFound,
@@ -25,6 +24,8 @@ from vigil.dialects.huawei.rest import Fields, Route, parse_body
 from vigil.dialects.huawei.signatures import HttpRequestParts, read_claim
 from vigil.dialects.signing import parse_query, percent_decode
 from vigil.errors import Internal, Throttled, VigilError
+from vigil.http import asgi
+from vigil.http.asgi import Receive, Scope, Send
 from vigil.http.calls import CallContext
 from vigil.http.errors import status_of
 from vigil.http.pipeline import execute
@@ -32,12 +33,8 @@ from vigil.iam.authn import Authenticator
 
 log = logging.getLogger("vigil.http")
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 PREFIX = "/v1/"
-MAX_BODY = 1 << 20
 _JSON = (b"content-type", b"application/json;charset=UTF-8")
 # The SDK answers 429 with urllib3's retry text instead of our body (WIRE.md §8.3).
 _THROTTLED_STATUS = 400
@@ -53,7 +50,7 @@ class CsmsEndpoint:
         request_id = ids.request_id()
         extra: list[tuple[bytes, bytes]] = []
         try:
-            body = await _read_body(receive)
+            body = await asgi.read_body(receive)
             status, payload = await self._handle(scope, body, request_id)
         except VigilError as exc:
             status, payload, extra = _error(exc, request_id)
@@ -69,7 +66,7 @@ class CsmsEndpoint:
         await send({"type": "http.response.body", "body": orjson.dumps(payload)})
 
     async def _handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, dict[str, Any] | None]:
-        headers = _headers(scope)
+        headers = asgi.headers(scope)
         method = scope["method"].upper()
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?")[0]
         raw_query = scope.get("query_string", b"").decode("latin-1")
@@ -139,26 +136,3 @@ def _error(exc: VigilError, request_id: str) -> tuple[int, dict[str, Any], list[
         status = _THROTTLED_STATUS
         extra.append((b"retry-after", str(max(1, -(-exc.retry_after_ms // 1000))).encode()))
     return status, {"error_code": csms_code(exc), "error_msg": message}, extra
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise MalformedBody(f"the request body exceeds {MAX_BODY} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        out[name] = f"{out[name]},{value}" if name in out else value
-    return out
