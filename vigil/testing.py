@@ -80,6 +80,176 @@ class ServerThread:
         return cls(server, thread, bound)
 
     def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One answer of a LocalReceiver: a status, a body (JSON-encoded unless bytes), and optionally
+    an event to wait for before answering, so a test can observe work while a call is in flight."""
+
+    status: int = 200
+    body: Any = None
+    hold: threading.Event | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    """Header names in lower case."""
+    body: bytes = field(repr=False)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class LocalReceiver:
+    """A real HTTP receiver on 127.0.0.1: records every request and answers from a script.
+
+    Scripted replies are used once each, in order; after that every request gets ``default``.
+    ``LocalReceiver(Reply(500), Reply(500))`` fails twice, then succeeds.
+    """
+
+    def __init__(self, *script: Reply, default: Reply | None = None, hold_timeout_s: float = 10.0) -> None:
+        self._script: deque[Reply] = deque(script)
+        self._default = default or Reply()
+        self._hold_timeout = hold_timeout_s
+        self._requests: list[ReceivedRequest] = []
+        self._changed = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="vigil-local-receiver", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        with self._changed:
+            return list(self._requests)
+
+    def push(self, *replies: Reply) -> None:
+        """Append replies to the script."""
+        with self._changed:
+            self._script.extend(replies)
+
+    def wait_for(self, count: int, timeout_s: float = 5.0) -> list[ReceivedRequest]:
+        """Block until at least ``count`` requests arrived. Raises TimeoutError."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._requests) >= count, timeout_s):
+                raise TimeoutError(f"expected {count} requests, got {len(self._requests)}")
+            return list(self._requests)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LocalReceiver:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _record(self, request: ReceivedRequest) -> Reply:
+        with self._changed:
+            self._requests.append(request)
+            self._changed.notify_all()
+            return self._script.popleft() if self._script else self._default
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                reply = receiver._record(ReceivedRequest(self.command, self.path, headers, body))
+                if reply.hold is not None:
+                    reply.hold.wait(receiver._hold_timeout)
+                payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                payload = b"" if reply.body is None else payload
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+@dataclass(slots=True)
+class PostgresCluster:
+    """A throw-away PostgreSQL cluster that really checks passwords (SCRAM-SHA-256 for every login).
+
+    ``start`` runs initdb and pg_ctl in a fresh directory under ``base_dir``; ``stop`` shuts the
+    postmaster down and removes the directory. As root the binaries run as the ``postgres`` OS
+    user (initdb refuses root), so ``base_dir`` must be traversable by that user: ``/tmp`` is,
+    pytest's ``tmp_path`` (``/tmp/pytest-of-root``, mode 0700) is not.
+    """
+
+    directory: Path
+    bin_dir: Path
+    port: int
+    superuser: str
+    password: str = field(repr=False)
+    host: str = "127.0.0.1"
+    running: bool = False
+
+    @staticmethod
+    def find_binaries() -> Path | None:
+        """The newest installed PostgreSQL server bin directory, or None when there is none."""
+        found = [p for p in Path("/").glob(PG_BIN_GLOB.lstrip("/")) if (p / "initdb").is_file()]
+        found.sort(key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else -1)
+        return found[-1] if found else None
+
+    @classmethod
+    def start(
+        cls, base_dir: Path, *, bin_dir: Path | None = None, timeout_s: float = 60.0
+    ) -> PostgresCluster:
+        """initdb a scram-only cluster and start it on a free loopback port.
+
+        Raises RuntimeError (with initdb's or the server log's output) when that fails; nothing
+        is left running or on disk then.
+        """
+        bin_dir = bin_dir or cls.find_binaries()
+        if bin_dir is None:
+            raise RuntimeError(f"no PostgreSQL server binaries under {PG_BIN_GLOB}")
+        directory = Path(tempfile.mkdtemp(prefix="vigil-pg-", dir=base_dir))
+        cluster = cls(directory, bin_dir, 0, "vigil_super", secrets.token_hex(16))
+        atexit.register(cluster.stop)  # a postmaster must not outlive the test process
+        try:
+            cluster._init(timeout_s)
+            cluster._start(timeout_s)
+        except BaseException:
+            cluster.stop()
+            raise
+        return cluster
+
+    def dsn(self, user: str, password: str, dbname: str = "postgres") -> str:
+        return make_conninfo(
+            host=self.host, port=self.port, user=user, password=password, dbname=dbname, connect_timeout=5
+        )
+
+    def stop(self) -> None:
         """Stop the postmaster (fast, else immediate) and remove the directory. Safe to call twice."""
         atexit.unregister(self.stop)
         if self.running or (self._data / "postmaster.pid").exists():
@@ -153,7 +323,8 @@ class ServerThread:
             os.chown(path, owner.pw_uid, owner.pw_gid)
 
     def _run(self, program: str, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
-        command = [str(self.bin_dir / program), *args]
+        """Run a server binary (or an absolute path) as the cluster's OS user."""
+        command = [program if program.startswith("/") else str(self.bin_dir / program), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
         return subprocess.run(
