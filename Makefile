@@ -38,7 +38,7 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/encrypt_peers.py

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from vigil.cli.config import Target
-from vigil.cli.options import json_option, key_values
+from vigil.cli.options import all_pages, json_option, key_values
 from vigil.cli.output import emit, table
 from vigil.client import VigilClient
 
@@ -27,19 +27,6 @@ _LIST_COLUMNS = {
     "Description": "Description",
 }
 _PROGRESS_FROM = 5  # describing fewer keys than this is quick enough to need no progress bar
-
-
-def _pages(client: VigilClient, action: str, params: dict[str, Any], path: Sequence[str]) -> list[Any]:
-    """Every item of a paged KMS list, fetched 100 at a time."""
-    items: list[Any] = []
-    number = 1
-    while True:
-        body = client.call(action, {**params, "PageNumber": number, "PageSize": 100})
-        chunk = body[path[0]][path[1]]
-        items.extend(chunk)
-        if not chunk or len(items) >= int(body.get("TotalCount", 0)):
-            return items
-        number += 1
 
 
 def _describe_each(client: VigilClient, key_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -135,7 +122,7 @@ def list_keys(
     client = target.client()
     params: dict[str, Any] = {"Filters": [{"Key": "KeyState", "Values": list(states)}] if states else None}
     if every:
-        items = _pages(client, "ListKeys", params, ("Keys", "Key"))
+        items = all_pages(client, "ListKeys", params, ("Keys", "Key"))
         total = len(items)
     else:
         body = client.call("ListKeys", {**params, "PageNumber": page or 1, "PageSize": page_size or 10})
@@ -238,7 +225,7 @@ def rotate(target: Target, key: str, as_json: bool) -> None:
 @click.pass_obj
 def versions(target: Target, key: str, as_json: bool) -> None:
     """List a key's versions, oldest first."""
-    rows = _pages(target.client(), "ListKeyVersions", {"KeyId": key}, ("KeyVersions", "KeyVersion"))
+    rows = all_pages(target.client(), "ListKeyVersions", {"KeyId": key}, ("KeyVersions", "KeyVersion"))
     table(rows, ("KeyVersionId", "CreationDate"), as_json=as_json, title="Key versions")
 
 
@@ -349,7 +336,7 @@ def delete_alias(target: Target, alias_name: str) -> None:
 def list_aliases(target: Target, key: str | None, as_json: bool) -> None:
     """List aliases and the keys they point at."""
     action, params = ("ListAliasesByKeyId", {"KeyId": key}) if key else ("ListAliases", {})
-    rows = _pages(target.client(), action, params, ("Aliases", "Alias"))
+    rows = all_pages(target.client(), action, params, ("Aliases", "Alias"))
     table(rows, ("AliasName", "KeyId"), as_json=as_json, title="Aliases")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
+
+from vigil.client import VigilClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,3 +34,16 @@ def exactly_one(given: dict[str, object]) -> None:
     """Raises click.UsageError unless exactly one of the options (flag name -> value) was given."""
     if sum(value is not None for value in given.values()) != 1:
         raise click.UsageError(f"give exactly one of {' or '.join(given)}")
+
+
+def all_pages(client: VigilClient, action: str, params: dict[str, Any], path: Sequence[str]) -> list[Any]:
+    """Every item of a paged KMS list, fetched 100 at a time."""
+    items: list[Any] = []
+    number = 1
+    while True:
+        body = client.call(action, {**params, "PageNumber": number, "PageSize": 100})
+        chunk = body[path[0]][path[1]]
+        items.extend(chunk)
+        if not chunk or len(items) >= int(body.get("TotalCount", 0)):
+            return items
+        number += 1
