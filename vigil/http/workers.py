@@ -1,8 +1,9 @@
 """Serving with several worker processes on one port (``vigil serve --workers N``).
 
-The parent bootstraps storage once, opens the listening socket and the state the workers
+The parent bootstraps storage once, claims the port, creates the state the workers
 share (the nonce table and the test clock), then forks the workers; each builds its own
-services and database connections and runs uvicorn on the inherited socket. A worker that
+services and database connections and runs uvicorn on its own socket bound to the port
+with SO_REUSEPORT. A worker that
 dies is replaced; SIGTERM or SIGINT stops them all.
 """
 
@@ -37,7 +38,11 @@ def serve(settings: Settings, on_ready: Callable[[App], None]) -> None:
             app.close()
         return
     app.close()
-    _supervise(settings, shared, _listen(settings.host, settings.port))
+    claim = _listen(settings.host, settings.port, backlog=0)  # fails early if the port is taken
+    try:
+        _supervise(settings, shared)
+    finally:
+        claim.close()
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -50,17 +55,21 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
+    """A listening socket in the port's SO_REUSEPORT group: the kernel spreads new connections
+    evenly over the workers' sockets instead of letting whichever worker wakes first take them."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
+    if backlog:
+        sock.listen(backlog)
     return sock
 
 
-def _worker(settings: Settings, shared: ProcessShared, sock: socket.socket) -> None:
+def _worker(settings: Settings, shared: ProcessShared) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    sock = _listen(settings.host, settings.port)
     app = build(settings, shared=shared)
     config = uvicorn.Config(app.asgi, **_uvicorn_options(settings))
     try:
@@ -69,12 +78,12 @@ def _worker(settings: Settings, shared: ProcessShared, sock: socket.socket) -> N
         app.close()
 
 
-def _supervise(settings: Settings, shared: ProcessShared, sock: socket.socket) -> None:
+def _supervise(settings: Settings, shared: ProcessShared) -> None:
     context = multiprocessing.get_context("fork")
     stopping = False
 
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(settings, shared, sock), daemon=False)
+        process = context.Process(target=_worker, args=(settings, shared), daemon=False)
         process.start()
         return process
 
@@ -97,4 +106,3 @@ def _supervise(settings: Settings, shared: ProcessShared, sock: socket.socket) -
             os.kill(process.pid, signal.SIGTERM)
     for process in workers:
         process.join(timeout=15)
-    sock.close()
