@@ -28,13 +28,17 @@ class CpuUse:
     wall_s: float = 0.0
 
 
-def _process_s(pid: int) -> float:
-    """User plus system CPU seconds of every thread of ``pid``."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15 of stat)
+def _group_s(pgid: int) -> float:
+    """User plus system CPU seconds of the live processes in process group ``pgid`` (a server's workers)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process has just exited
+        if int(fields[2]) == pgid:  # pgrp, utime, stime: fields 5, 14 and 15 of stat
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / _TICK
 
 
 def _machine_busy_s() -> float:
@@ -53,13 +57,13 @@ def _children_s() -> float:
 
 
 @contextmanager
-def metered(server_pid: int) -> Iterator[CpuUse]:
-    """Meter the block: ``server_pid``'s CPU, our finished children's (wrk's) and the rest of the machine's."""
+def metered(server_pgid: int) -> Iterator[CpuUse]:
+    """Meter the block: the server's process group, our finished children (wrk) and the rest of the machine."""
     use = CpuUse()
-    start = time.monotonic(), _process_s(server_pid), _children_s(), _machine_busy_s()
+    start = time.monotonic(), _group_s(server_pgid), _children_s(), _machine_busy_s()
     yield use
     wall = time.monotonic() - start[0]
-    server = _process_s(server_pid) - start[1]
+    server = _group_s(server_pgid) - start[1]
     loadgen = _children_s() - start[2]
     busy = _machine_busy_s() - start[3]
     use.wall_s = wall

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,15 +44,11 @@ from systems.vigil import VigilSystem
 from wire import send_one, write_pools
 from wrk import WrkResult, run_wrk, wrk_binary
 
-SYSTEMS: dict[str, Callable[[], System]] = {
-    "vigil": VigilSystem,
-    "moto": MotoSystem,
-    "openbao": OpenBaoSystem,
-}
+SYSTEMS = ("vigil", "moto", "openbao")
 RESULTS = Path(__file__).with_name("results")
 REUSABLE_POOL = 256  # requests in the pool of a system that accepts replays
 HEADROOM = 1.5  # single-use pools hold this many times the requests the expected rate needs
-PRIOR_RPS = 8000  # first guess of the rate, to size a single-use warm-up pool
+PRIOR_RPS = 12000  # first guess of the rate, to size a single-use warm-up pool
 MIN_POOL = 1000
 ATTEMPTS = 3
 
@@ -62,6 +60,7 @@ class Options:
     concurrencies: tuple[int, ...]
     operations: tuple[Operation, ...]
     systems: tuple[str, ...]
+    vigil_workers: tuple[int, ...]
     threads: int
     profile_dir: Path | None
     results_dir: Path
@@ -73,6 +72,7 @@ class Options:
             "concurrencies": list(self.concurrencies),
             "operations": [str(op) for op in self.operations],
             "systems": list(self.systems),
+            "vigil_workers": list(self.vigil_workers),
             "wrk_threads": self.threads,
         }
 
@@ -90,6 +90,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--operations", default="Encrypt,Decrypt")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"any of {','.join(SYSTEMS)}")
     parser.add_argument(
+        "--vigil-workers",
+        default=",".join(dict.fromkeys(["1", str(os.cpu_count() or 1)])),
+        help="Vigil configurations to measure, as worker-process counts (default: 1 and the number of CPUs)",
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="wrk threads (default 1: the machine is small)"
     )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="sample Vigil with py-spy into DIR")
@@ -105,6 +110,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         concurrencies=tuple(int(c) for c in args.concurrency.split(",")),
         operations=tuple(Operation(op.strip()) for op in args.operations.split(",")),
         systems=systems,
+        vigil_workers=tuple(int(w) for w in args.vigil_workers.split(",")),
         threads=args.threads,
         profile_dir=args.profile,
         results_dir=args.results_dir,
@@ -119,13 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(sig, _exit_on_signal)
     wrk_binary()
     started = datetime.now(UTC)
-    systems: list[System] = [SYSTEMS[name]() for name in options.systems]
+    systems = [system for name in options.systems for system in _systems(name, options)]
     facts = machine_facts(systems)
     print("## Machine\n\n" + facts_markdown(facts) + "\n", flush=True)
     cells: list[Cell] = []
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
         for system in systems:
-            cells += bench_system(system, Path(tmp) / system.name.lower(), options)
+            slug = re.sub(r"\W+", "-", system.name.lower()).strip("-")
+            cells += bench_system(system, Path(tmp) / slug, options)
     found = goals(cells)
     print("\n## Results\n\n" + table_markdown(cells) + "\n\n## Goals\n\n" + goals_markdown(found) + "\n")
     note = background_note(cells)
@@ -147,6 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for cell in invalid:
         print(f"INVALID {cell.system} {cell.operation} c{cell.concurrency}: {'; '.join(cell.problems)}")
     return 1 if invalid else 0
+
+
+def _systems(name: str, options: Options) -> list[System]:
+    if name == "vigil":
+        return [VigilSystem(workers) for workers in options.vigil_workers]
+    return [MotoSystem() if name == "moto" else OpenBaoSystem()]
 
 
 def _exit_on_signal(signum: int, _frame: object) -> NoReturn:
@@ -218,7 +231,7 @@ class Bench:
         if directory is None or not isinstance(self.system, VigilSystem):
             return None
         directory.mkdir(parents=True, exist_ok=True)
-        return directory / f"vigil-{operation.value.lower()}-c{connections}.txt"
+        return directory / f"vigil-w{self.system.workers}-{operation.value.lower()}-c{connections}.txt"
 
 
 def _problems(system: System, result: WrkResult) -> tuple[str, ...]:
@@ -248,4 +261,8 @@ def _progress(cell: Cell) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; every server was stopped", file=sys.stderr)
+        sys.exit(130)

@@ -19,8 +19,17 @@ from processes import venv_command
 
 @contextmanager
 def sampled(pid: int, out: Path, seconds: float) -> Iterator[None]:
-    """Run py-spy on ``pid`` for the body of the ``with`` block, writing collapsed stacks to ``out``."""
-    argv = [venv_command("py-spy"), "record", "--pid", str(pid), "--format", "raw", "--function"]
+    """Run py-spy on ``pid`` and its worker processes for the ``with`` block, writing collapsed stacks to ``out``."""
+    argv = [
+        venv_command("py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--subprocesses",
+        "--format",
+        "raw",
+        "--function",
+    ]
     argv += ["--rate", "100", "--duration", str(int(seconds) + 2), "--output", str(out)]
     with out.with_suffix(".log").open("wb") as log:
         spy = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)

@@ -114,7 +114,8 @@ class ProcessShared:
 
     @classmethod
     def create(cls, settings: Settings) -> ProcessShared:
-        return cls(NonceTable(settings.nonce_slots), OffsetClock() if settings.test_clock else None)
+        nonces = NonceTable(settings.nonce_slots, shared=settings.workers > 1)
+        return cls(nonces, OffsetClock() if settings.test_clock else None)
 
 
 def build(settings: Settings, *, start_jobs: bool = True, shared: ProcessShared | None = None) -> App:

@@ -51,8 +51,13 @@ def acs3_headers(
     content_type: str | None = None,
     now: datetime | None = None,
     nonce: str | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The signed headers of one ACS3-HMAC-SHA256 request (query sent as given, body hashed)."""
+    """The signed headers of one ACS3-HMAC-SHA256 request (query sent as given, body hashed).
+
+    ``extra_headers`` are sent and signed too, as the SDK signs its user-agent and
+    x-acs-credentials-provider.
+    """
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     headers = {
         "host": host,
@@ -65,6 +70,7 @@ def acs3_headers(
     }
     if content_type:
         headers["content-type"] = content_type
+    headers.update({k.lower(): v for k, v in (extra_headers or {}).items()})
     signed = sorted(headers)
     canonical_query = "&".join(f"{k}={_pct(query[k])}" for k in sorted(query))
     canonical_headers = "".join(f"{h}:{headers[h].strip()}\n" for h in signed)

@@ -34,7 +34,8 @@ class System(Protocol):
     def port(self) -> int: ...
 
     @property
-    def pid(self) -> int: ...
+    def pid(self) -> int:
+        """The server's process, which leads a process group holding any worker processes."""
 
     def start(self, workdir: Path) -> None:
         """Start a fresh server in ``workdir``, wait until it is ready, create a key and a ciphertext."""

@@ -21,16 +21,17 @@ from wire import Header, Reply, raw_request
 from systems import PLAINTEXT_B64, BadReply, Operation
 from vigil.client import KMS, VigilClient, acs3_headers
 
-# Sent by alibabacloud-tea-openapi but not signed here: acs3_headers signs only the headers it sets.
+# Sent and signed by alibabacloud-tea-openapi; signed here too so the server hashes what it would for the SDK.
 _SDK_USER_AGENT = "AlibabaCloud (Linux; x86_64) Python/3.11.7 Core/0.4.3 TeaDSL/2"
 _FORM = "application/x-www-form-urlencoded"
 
 
 class VigilSystem:
-    name = "Vigil"
     single_use = True
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self.name = f"Vigil ({workers} worker{'s' if workers > 1 else ''})"
         self._access_key_id = "BenchRoot" + secrets.token_hex(8)
         self._secret = secrets.token_urlsafe(24)
         self._child: Child | None = None
@@ -49,12 +50,13 @@ class VigilSystem:
 
     def start(self, workdir: Path) -> None:
         self._port = free_port()
-        env = os.environ | {
+        # Only our settings: an inherited VIGIL_DATABASE_URL, say, would change what is measured.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")} | {
             "VIGIL_ROOT_ACCESS_KEY_ID": self._access_key_id,
             "VIGIL_ROOT_ACCESS_KEY_SECRET": self._secret,
         }
         argv = [venv_command("vigil"), "serve", "--host", "127.0.0.1", "--port", str(self._port)]
-        argv += ["--data-dir", str(workdir / "data")]
+        argv += ["--data-dir", str(workdir / "data"), "--workers", str(self.workers)]
         self._child = spawn("vigil", argv, workdir, env)
         wait_ready(self._child, f"http://127.0.0.1:{self._port}/healthz")
         client = VigilClient(f"127.0.0.1:{self._port}", self._access_key_id, self._secret)
@@ -91,6 +93,7 @@ class VigilSystem:
                 self._access_key_id,
                 self._secret,
                 content_type=content_type,
+                extra_headers={"user-agent": _SDK_USER_AGENT, "x-acs-credentials-provider": "static_ak"},
             )
             pool.append(raw_request("POST", target, _sdk_headers(signed)))
         return pool

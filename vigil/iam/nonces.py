@@ -14,6 +14,7 @@ import hashlib
 import mmap
 import multiprocessing
 import struct
+import threading
 import time
 from typing import Any
 
@@ -22,13 +23,14 @@ _PROBES = 8
 
 
 class NonceTable:
-    def __init__(self, slots: int = 1 << 22) -> None:
+    def __init__(self, slots: int = 1 << 22, *, shared: bool = True) -> None:
         if slots & (slots - 1):
             raise ValueError("nonce table slots must be a power of two")
         self._slots = slots
         self._mask = slots - 1
         self._memory = mmap.mmap(-1, slots * _SLOT.size + 8)
-        self._lock: Any = multiprocessing.get_context("fork").Lock()
+        # one process needs only a thread lock; a process-shared lock costs a semaphore call each time
+        self._lock: Any = multiprocessing.get_context("fork").Lock() if shared else threading.Lock()
 
     @property
     def evictions(self) -> int:
