@@ -1,4 +1,4 @@
-"""What a run reports: machine facts, the Markdown table, the issue's goals, and the JSON results file."""
+"""What a run reports: machine facts, the Markdown table, goals checked against cells, and the JSON results file."""
 
 from __future__ import annotations
 
@@ -115,34 +115,32 @@ def table_markdown(cells: Sequence[Cell]) -> str:
     return "\n".join(rows)
 
 
-def goals(cells: Sequence[Cell]) -> list[Goal]:
-    """The issue's targets, checked against this run for each Vigil configuration measured."""
-    by = {(c.system, c.operation, c.concurrency): c for c in cells}
-    moto, bao = (by.get((name, "Encrypt", 32)) for name in ("moto", "OpenBao"))
-    found = []
-    for vigil in dict.fromkeys(c.system for c in cells if c.system.startswith("Vigil")):
-        ours = by.get((vigil, "Encrypt", 32))
-        found.append(_ratio_goal(f"{vigil}: Encrypt c32 ≥ 5× moto", ours, moto, 5.0))
-        found.append(
-            _ratio_goal(f"{vigil}: Encrypt c32 ≥ 80 % of OpenBao (ahead is the goal)", ours, bao, 0.8)
-        )
-        for operation in ("Encrypt", "Decrypt"):
-            cell = by.get((vigil, operation, 8))
-            text = f"{vigil}: {operation} p99 < 20 ms at c8"
-            if cell is None:
-                found.append(Goal(text, "not measured", None))
-            else:
-                p99 = cell.result.p99_us / 1000
-                found.append(Goal(text, f"{p99:.2f} ms", p99 < 20 and cell.valid))
-    return found
+def vigil_systems(cells: Sequence[Cell]) -> list[str]:
+    """The Vigil configurations measured, in run order."""
+    return list(dict.fromkeys(c.system for c in cells if c.system.startswith("Vigil")))
 
 
-def _ratio_goal(text: str, ours: Cell | None, theirs: Cell | None, at_least: float) -> Goal:
+def find_cell(cells: Sequence[Cell], system: str, operation: str, concurrency: int) -> Cell | None:
+    return next(
+        (c for c in cells if (c.system, c.operation, c.concurrency) == (system, operation, concurrency)), None
+    )
+
+
+def ratio_goal(text: str, ours: Cell | None, theirs: Cell | None, at_least: float) -> Goal:
+    """Met when ``ours`` served at least ``at_least`` times the requests per second of ``theirs``."""
     if ours is None or theirs is None or theirs.result.rps == 0:
         return Goal(text, "not measured", None)
     ratio = ours.result.rps / theirs.result.rps
     measured = f"{ours.result.rps:,.0f} vs {theirs.result.rps:,.0f} rps = {ratio:.2f}×"
     return Goal(text, measured, ratio >= at_least and ours.valid and theirs.valid)
+
+
+def p99_goal(text: str, cell: Cell | None, below_ms: float) -> Goal:
+    """Met when the cell's p99 latency is under ``below_ms``."""
+    if cell is None:
+        return Goal(text, "not measured", None)
+    p99 = cell.result.p99_us / 1000
+    return Goal(text, f"{p99:.2f} ms", p99 < below_ms and cell.valid)
 
 
 def goals_markdown(found: Sequence[Goal]) -> str:
@@ -162,9 +160,9 @@ def background_note(cells: Sequence[Cell], threshold_pct: float = 25.0) -> str |
     )
 
 
-def write_results(directory: Path, payload: dict[str, Any]) -> Path:
-    """Write ``payload`` as ``encrypt-peers-<UTC time>.json`` in ``directory`` and return the path."""
+def write_results(directory: Path, slug: str, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` as ``<slug>-<UTC time>.json`` in ``directory`` and return the path."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"encrypt-peers-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path = directory / f"{slug}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     return path

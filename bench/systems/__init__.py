@@ -1,11 +1,14 @@
-"""The systems under test: each starts its own server, makes a key and formats raw Encrypt/Decrypt requests.
+"""The systems under test: each starts its own server, prepares what the operations need and formats raw requests.
 
-Every system encrypts the same 32 bytes (a data-key-sized plaintext), sent as each API expects it.
+Every system encrypts the same 32 bytes (a data-key-sized plaintext) and serves the same 64-byte
+text secret (a database credential as JSON), each sent and stored as its API expects it.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Collection
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -15,14 +18,23 @@ from wire import Reply
 PLAINTEXT = bytes(range(32))
 PLAINTEXT_B64 = base64.b64encode(PLAINTEXT).decode()
 
+SECRET_NAME = "bench-db-credential"
+SECRET_FIELDS = {"AccountName": "bench_app", "AccountPassword": "b3nch-S3cret!Pw#"}
+SECRET_TEXT = json.dumps(SECRET_FIELDS, separators=(",", ":"))
+assert len(SECRET_TEXT.encode()) == 64, "the benchmark secret is 64 bytes on every system"
+
 
 class Operation(StrEnum):
     ENCRYPT = "Encrypt"
     DECRYPT = "Decrypt"
+    GET_SECRET_VALUE = "GetSecretValue"
+
+
+CRYPTO = frozenset({Operation.ENCRYPT, Operation.DECRYPT})
 
 
 class BadReply(AssertionError):
-    """A preflight request got a reply that is not a correct Encrypt/Decrypt answer."""
+    """A preflight request got a reply that is not a correct answer to its operation."""
 
 
 class System(Protocol):
@@ -38,7 +50,10 @@ class System(Protocol):
         """The server's process, which leads a process group holding any worker processes."""
 
     def start(self, workdir: Path) -> None:
-        """Start a fresh server in ``workdir``, wait until it is ready, create a key and a ciphertext."""
+        """Start a fresh server in ``workdir`` and wait until it is ready."""
+
+    def prepare(self, operations: Collection[Operation]) -> None:
+        """Create what ``operations`` need: a key and a ciphertext for Encrypt/Decrypt, the secret for reads."""
 
     def stop(self) -> None: ...
 

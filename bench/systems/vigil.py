@@ -1,8 +1,10 @@
 """Vigil under test: ``vigil serve`` on SQLite in a fresh data dir, driven like the official Alibaba SDK.
 
 Each request is signed by ``vigil.client.acs3_headers`` with its own ``x-acs-signature-nonce`` and
-laid out as WIRE.md §1.2 shows the SDK sending it: parameters in the query, Decrypt with the
-form content type and an empty body (it has a body dict for ``Recipient``), Encrypt without one.
+laid out as WIRE.md §1.2 shows the SDK sending it: parameters in the query, Decrypt and
+GetSecretValue with the form content type and an empty body (they have a body dict for
+``Recipient``), Encrypt without one. GetSecretValue is the call alibabacloud-secretsmanager-client-v2
+makes (WIRE.md §6), with its user agent.
 """
 
 from __future__ import annotations
@@ -11,19 +13,24 @@ import json
 import os
 import secrets
 import subprocess
+from collections.abc import Collection, Mapping
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from processes import Child, free_port, spawn, venv_command, wait_ready
-from wire import Header, Reply, raw_request
+from wire import Header, Reply, raw_request, send_one
 
-from systems import PLAINTEXT_B64, BadReply, Operation
-from vigil.client import KMS, VigilClient, acs3_headers
+from systems import CRYPTO, PLAINTEXT_B64, SECRET_NAME, SECRET_TEXT, BadReply, Operation
+from vigil.client import KMS, acs3_headers
 
 # Sent and signed by alibabacloud-tea-openapi; signed here too so the server hashes what it would for the SDK.
 _SDK_USER_AGENT = "AlibabaCloud (Linux; x86_64) Python/3.11.7 Core/0.4.3 TeaDSL/2"
+_CACHING_CLIENT_USER_AGENT = f"{_SDK_USER_AGENT} alibabacloud-secretsmanager-client-python-v2/2.0.0/2.0.0"
 _FORM = "application/x-www-form-urlencoded"
+# The caching client's query, in the SDK's (alphabetical) order, as captured in WIRE.md §6.
+_GET_SECRET_VALUE = {"FetchExtendedConfig": "True", "SecretName": SECRET_NAME, "VersionStage": "ACSCurrent"}
 
 
 class VigilSystem:
@@ -59,44 +66,66 @@ class VigilSystem:
         argv += ["--data-dir", str(workdir / "data"), "--workers", str(self.workers)]
         self._child = spawn("vigil", argv, workdir, env)
         wait_ready(self._child, f"http://127.0.0.1:{self._port}/healthz")
-        client = VigilClient(f"127.0.0.1:{self._port}", self._access_key_id, self._secret)
-        try:
-            created = client.call(
+
+    def prepare(self, operations: Collection[Operation]) -> None:
+        if CRYPTO & set(operations):
+            created = self._call(
                 "CreateKey",
-                {"KeySpec": "Aliyun_AES_256", "KeyUsage": "ENCRYPT/DECRYPT", "Description": "bench"},
+                {"Description": "bench", "KeySpec": "Aliyun_AES_256", "KeyUsage": "ENCRYPT/DECRYPT"},
             )
             self._key_id = created["KeyMetadata"]["KeyId"]
-            sealed = client.call("Encrypt", {"KeyId": self._key_id, "Plaintext": PLAINTEXT_B64})
+            sealed = self._call("Encrypt", {"KeyId": self._key_id, "Plaintext": PLAINTEXT_B64})
             self._ciphertext = sealed["CiphertextBlob"]
-        finally:
-            client.close()
+        if Operation.GET_SECRET_VALUE in operations:
+            query = {"SecretDataType": "text", "SecretName": SECRET_NAME, "SecretType": "Generic"}
+            self._call("CreateSecret", query, form={"SecretData": SECRET_TEXT})
+
+    def _call(self, action: str, query: Mapping[str, str], form: Mapping[str, str] | None = None) -> Any:
+        """One signed call during set-up; ``form`` goes in the body, as the SDK sends SecretData."""
+        body = urlencode(form).encode() if form is not None else b""
+        content_type = _FORM if form is not None else None
+        reply = send_one(self._port, self._signed(action, query, content_type, _SDK_USER_AGENT, body))
+        answer = json.loads(reply.body or b"{}")
+        if reply.status != 200:
+            raise BadReply(f"Vigil {action}: HTTP {reply.status} {answer}")
+        return answer
 
     def stop(self) -> None:
         if self._child is not None:
             self._child.stop()
 
     def requests(self, operation: Operation, count: int) -> list[bytes]:
-        host = f"127.0.0.1:{self._port}"
         if operation is Operation.ENCRYPT:
             query, content_type = {"KeyId": self._key_id, "Plaintext": PLAINTEXT_B64}, None
-        else:
+        elif operation is Operation.DECRYPT:
             query, content_type = {"CiphertextBlob": self._ciphertext}, _FORM
-        target = "/?" + urlencode(query)
-        pool = []
-        for _ in range(count):
-            signed = acs3_headers(
-                "POST",
-                host,
-                query,
-                operation.value,
-                KMS,
-                self._access_key_id,
-                self._secret,
-                content_type=content_type,
-                extra_headers={"user-agent": _SDK_USER_AGENT, "x-acs-credentials-provider": "static_ak"},
-            )
-            pool.append(raw_request("POST", target, _sdk_headers(signed)))
-        return pool
+        else:
+            query, content_type = _GET_SECRET_VALUE, _FORM
+        agent = _CACHING_CLIENT_USER_AGENT if operation is Operation.GET_SECRET_VALUE else _SDK_USER_AGENT
+        return [self._signed(operation.value, query, content_type, agent) for _ in range(count)]
+
+    def _signed(
+        self,
+        action: str,
+        query: Mapping[str, str],
+        content_type: str | None,
+        user_agent: str,
+        body: bytes = b"",
+    ) -> bytes:
+        """One raw request, signed with its own nonce and laid out as the SDK sends it."""
+        signed = acs3_headers(
+            "POST",
+            f"127.0.0.1:{self._port}",
+            query,
+            action,
+            KMS,
+            self._access_key_id,
+            self._secret,
+            body=body,
+            content_type=content_type,
+            extra_headers={"user-agent": user_agent, "x-acs-credentials-provider": "static_ak"},
+        )
+        return raw_request("POST", "/?" + urlencode(query), _sdk_headers(signed), body)
 
     def check(self, operation: Operation, reply: Reply) -> None:
         body = json.loads(reply.body or b"{}")
@@ -106,6 +135,12 @@ class VigilSystem:
             raise BadReply(f"Vigil Encrypt returned no CiphertextBlob: {body}")
         if operation is Operation.DECRYPT and body.get("Plaintext") != PLAINTEXT_B64:
             raise BadReply(f"Vigil Decrypt returned the wrong plaintext: {body}")
+        if operation is Operation.GET_SECRET_VALUE and (
+            body.get("SecretData") != SECRET_TEXT
+            or body.get("SecretDataType") != "text"  # the caching client refuses anything else
+            or "ACSCurrent" not in body.get("VersionStages", {}).get("VersionStage", [])
+        ):
+            raise BadReply(f"Vigil GetSecretValue returned the wrong value: {body}")
 
     def version(self) -> str:
         return f"vigil {version('vigil')}{_git_revision()}"
@@ -115,7 +150,7 @@ def _sdk_headers(signed: dict[str, str]) -> list[Header]:
     """The signed headers in the order and spelling the SDK puts them on the wire (WIRE.md §10)."""
     headers: list[Header] = [("Accept-Encoding", "identity")]
     headers += [(name, signed[name]) for name in ("host", "x-acs-version", "x-acs-action")]
-    headers.append(("user-agent", _SDK_USER_AGENT))
+    headers.append(("user-agent", signed["user-agent"]))
     headers += [(name, signed[name]) for name in ("x-acs-date", "x-acs-signature-nonce", "accept")]
     if "content-type" in signed:
         headers.append(("content-type", signed["content-type"]))

@@ -6,9 +6,10 @@ exceptions are translated into the shared error tree here, so none reaches a ser
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from psycopg.rows import dict_row
 from vigil.errors import AlreadyExists, FailedPrecondition, Internal, Unavailable
 
 Row = dict[str, Any]
+log = logging.getLogger("vigil.storage")
 
 
 class Conflict(AlreadyExists):
@@ -39,6 +41,10 @@ class Tx(Protocol):
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has committed (never if it rolls back)."""
+        ...
+
 
 class Database(Protocol):
     dialect: str
@@ -54,10 +60,28 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
 
 
-class _SqliteTx:
+class _Callbacks:
+    __slots__ = ("callbacks",)
+
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self.callbacks.append(callback)
+
+    def committed(self) -> None:
+        for callback in self.callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
+
+
+class _SqliteTx(_Callbacks):
     __slots__ = ("_conn",)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
         self._conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -121,6 +145,7 @@ class SqliteDatabase:
         self._local.tx = None
         with _translated():
             conn.execute("COMMIT")
+        tx.committed()
 
     def close(self) -> None:
         with self._lock:
@@ -134,10 +159,11 @@ def _pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class _PostgresTx:
+class _PostgresTx(_Callbacks):
     __slots__ = ("_conn",)
 
     def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        super().__init__()
         self._conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -179,12 +205,14 @@ class PostgresDatabase:
         if joined is not None:
             yield joined
             return
-        with _translated(), self._pool.connection() as conn, conn.transaction():
-            self._local.tx = _PostgresTx(conn)
-            try:
-                yield self._local.tx
-            finally:
-                self._local.tx = None
+        with _translated(), self._pool.connection() as conn:
+            with conn.transaction():
+                tx = self._local.tx = _PostgresTx(conn)
+                try:
+                    yield tx
+                finally:
+                    self._local.tx = None
+            tx.committed()
 
     def close(self) -> None:
         self._pool.close()

@@ -1,0 +1,173 @@
+"""The event center: raise catalog events in the caller's transaction, ingest other products' events,
+answer queries, keep custom events, enforce retention, and wake live streams after commit.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from vigil.clock import DAY_MS, Clock
+from vigil.errors import InvalidArgument
+from vigil.events import store
+from vigil.events.catalog import CATALOG, EventSpec
+from vigil.events.ingest import validate_payload
+from vigil.events.model import CustomEvent, SystemEvent
+from vigil.events.query import EventFilter, Keywords
+from vigil.storage.engine import Database
+
+DEFAULT_RETENTION_DAYS = 90
+
+
+class UnknownEvent(InvalidArgument):
+    code = "InvalidParameter.EventName"
+
+
+class EventCenter:
+    def __init__(self, db: Database, clock: Clock, region_of: Callable[[], str], *,
+                 retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+        self._db = db
+        self._clock = clock
+        self._region_of = region_of
+        self.retention_days = retention_days
+        self._wake = threading.Condition()
+        self._generation = 0
+
+    # -- raising -----------------------------------------------------------------------------
+
+    def raise_event(
+        self, account_id: str, name: str, *, resource_id: str, instance_name: str, content: Mapping[str, Any],
+        status: str | None = None, group_id: str = "0", drill: bool = False, source: str = "system",
+        level: str | None = None,
+    ) -> SystemEvent:
+        """Record a catalog event in the current transaction (or a new one). Raises UnknownEvent."""
+        spec = self.spec(name)
+        now = self._clock.now_ms()
+        resource_name = instance_name or resource_id.rsplit("/", 1)[-1]
+        body = {"eventId": f"{account_id}:{resource_name}:{now // 1000}", **content}
+        event = SystemEvent(
+            str(uuid.uuid4()), account_id, spec.product, spec.name, level or spec.level.value,
+            spec.event_type.value, status or spec.status, group_id, resource_id, instance_name,
+            self._region_of(), now, body, drill, source,
+        )
+        with self._db.transaction() as tx:
+            store.insert_event(tx, event)
+            tx.on_commit(self._notify)
+        return event
+
+    def spec(self, name: str) -> EventSpec:
+        spec = CATALOG.get(name)
+        if spec is None:
+            raise UnknownEvent(f"event {name!r} is not in the catalog (see DescribeSystemEventMetaList)")
+        return spec
+
+    def ingest(self, account_id: str, product: str, events: Sequence[Mapping[str, Any]],
+               *, drill: bool = False) -> list[SystemEvent]:
+        """System events published by a registered product (e.g. Kafka), validated against the catalog.
+
+        Raises InvalidArgument naming the first event and field that is wrong; nothing is stored then.
+        """
+        checked = [validate_payload(product, raw, index) for index, raw in enumerate(events, start=1)]
+        stored: list[SystemEvent] = []
+        with self._db.transaction():
+            for payload in checked:
+                stored.append(self.raise_event(
+                    account_id, payload.name, resource_id=payload.resource_id, instance_name=payload.instance_name,
+                    content=payload.content, status=payload.status, group_id=payload.group_id, drill=drill,
+                    source="drill" if drill else "ingest", level=payload.level,
+                ))
+        return stored
+
+    def _notify(self) -> None:
+        with self._wake:
+            self._generation += 1
+            self._wake.notify_all()
+
+    def wait_for_new(self, generation: int, timeout_s: float) -> int:
+        """Block until an event commits on this node (or the timeout); returns the new generation."""
+        with self._wake:
+            if self._generation == generation:
+                self._wake.wait(timeout_s)
+            return self._generation
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def search(self, account_id: str, f: EventFilter, page: int, size: int) -> list[SystemEvent]:
+        with self._db.transaction(write=False) as tx:
+            return store.page(tx, account_id, f, (page - 1) * size, size)
+
+    def count(self, account_id: str, f: EventFilter) -> list[tuple[SystemEvent, int]]:
+        with self._db.transaction(write=False) as tx:
+            return store.counts(tx, account_id, f)
+
+    def histogram(self, account_id: str, f: EventFilter, bucket_ms: int) -> list[tuple[int, int, int]]:
+        """(start, end, count) for every bucket of the range, empty ones included."""
+        with self._db.transaction(write=False) as tx:
+            found = store.histogram(tx, account_id, f, bucket_ms)
+        starts = range(f.start_ms, f.end_ms, bucket_ms)
+        return [(s, min(s + bucket_ms, f.end_ms), found.get(s, 0)) for s in starts]
+
+    def tail(self, account_id: str, after_seq: int, limit: int = 500) -> list[SystemEvent]:
+        with self._db.transaction(write=False) as tx:
+            return store.after(tx, account_id, after_seq, limit)
+
+    def resume_point(self, account_id: str, *, event_id: str | None, since_ms: int | None) -> int:
+        """The sequence number to stream after: an event id's, or the last one before a time, or now."""
+        with self._db.transaction(write=False) as tx:
+            if event_id is not None:
+                seq = store.seq_of(tx, event_id)
+                if seq is None:
+                    raise InvalidArgument(f"event {event_id!r} is unknown (expired or never stored)")
+                return seq
+            return store.seq_at(tx, account_id, self._clock.now_ms() + 1 if since_ms is None else since_ms)
+
+    # -- custom events -----------------------------------------------------------------------
+
+    def put_custom_events(self, account_id: str, infos: Sequence[Mapping[str, Any]]) -> list[CustomEvent]:
+        """PutCustomEvent: each info needs EventName and Content; Time (ms or date) and GroupId optional."""
+        now = self._clock.now_ms()
+        events = [self._custom(account_id, i, info, now) for i, info in enumerate(infos, start=1)]
+        with self._db.transaction() as tx:
+            for event in events:
+                store.insert_custom(tx, event)
+        return events
+
+    def _custom(self, account_id: str, index: int, info: Mapping[str, Any], now: int) -> CustomEvent:
+        from vigil.events.query import parse_time
+
+        name = str(info.get("EventName") or "").strip()
+        content = info.get("Content")
+        if not name or len(name) > 128:
+            raise InvalidArgument(f"EventInfo.{index}.EventName must be 1-128 characters")
+        if not isinstance(content, str) or not content:
+            raise InvalidArgument(f"EventInfo.{index}.Content must be a non-empty string")
+        time_ms = parse_time(str(info["Time"]), f"EventInfo.{index}.Time") if info.get("Time") else now
+        return CustomEvent(str(uuid.uuid4()), account_id, name, str(info.get("GroupId") or "0"), content,
+                           time_ms or now)
+
+    def search_custom(
+        self, account_id: str, *, name: str | None, event_id: str | None, group_id: str | None,
+        keywords: Keywords | None, start_ms: int, end_ms: int, page: int, size: int,
+    ) -> list[CustomEvent]:
+        with self._db.transaction(write=False) as tx:
+            return store.custom_page(tx, account_id, name, event_id, group_id, keywords, start_ms, end_ms,
+                                     (page - 1) * size, size)
+
+    # -- retention ---------------------------------------------------------------------------
+
+    def enforce_retention(self, batch: int = 5000) -> int:
+        """Delete events older than the retention window; returns how many went."""
+        cutoff = self._clock.now_ms() - self.retention_days * DAY_MS
+        removed = 0
+        while True:
+            with self._db.transaction() as tx:
+                gone = store.delete_before(tx, cutoff, batch) + store.delete_custom_before(tx, cutoff, batch)
+            removed += gone
+            if gone < batch:
+                return removed
