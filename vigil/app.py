@@ -23,6 +23,8 @@ from vigil.dialects.huawei import csms, csms_versions
 from vigil.dialects.huawei.endpoint import PREFIX as CSMS_PREFIX
 from vigil.dialects.huawei.endpoint import CsmsEndpoint
 from vigil.errors import FailedPrecondition
+from vigil.events import jobs as event_jobs
+from vigil.events.service import EventCenter
 from vigil.iam.authn import Authenticator
 from vigil.iam.nonces import NonceTable
 from vigil.iam.service import Bootstrap, IamService
@@ -79,6 +81,7 @@ class Services:
     rotations: Rotations
     notifier: ConsumerNotifier
     webhook_key: bytes
+    events: EventCenter
 
     @property
     def region(self) -> str:
@@ -143,6 +146,7 @@ def _services(
     rng = SystemRandom()
     ttl = settings.cache_ttl_seconds
     iam = IamService(db, root_key, clock, cache_ttl_s=ttl)
+    events = EventCenter(db, clock, lambda: iam.account.region, retention_days=settings.event_retention_days)
     instances = InstanceService(db, clock, cache_ttl_s=ttl)
     keys = KeyService(db, root_key, clock, instances, KeyRing(db, root_key, ttl_s=ttl), rng)
     data_plane = DataPlane(keys, rng)
@@ -157,13 +161,15 @@ def _services(
     secrets = SecretService(db, clock, keys, instances, sealer, cache_ttl_s=ttl, check_config=check_config)
     rotations = Rotations(secrets, iam, sender, rng, _rotators(settings))
     rotations_box.append(rotations)
-    notifier = ConsumerNotifier(db, clock, sender)
+    notifier = ConsumerNotifier(db, clock, sender, secrets.events)
     scheduler = Scheduler(db)
     interval = settings.job_interval_seconds
     register_jobs(scheduler, keys, interval_s=interval)
     secret_jobs.register_jobs(scheduler, secrets, interval_s=interval)
     rotation_runner.register_jobs(scheduler, rotations, interval_s=interval)
     scheduler.register(Job("secrets.deliver_consumer_notices", interval, notifier.deliver_due_notices))
+    event_jobs.register_jobs(scheduler, events, interval_s=interval)
+    _connect_events(events, iam, instances, keys, secrets)
     return Services(
         settings,
         db,
@@ -179,7 +185,18 @@ def _services(
         rotations,
         notifier,
         webhook_key,
+        events,
     )
+
+
+def _connect_events(
+    events: EventCenter, iam: IamService, instances: InstanceService, keys: KeyService, secrets: SecretService
+) -> None:
+    """Let the domains raise their system events (and count policies against the instance's quota)."""
+    instances.events = events
+    keys.events = events
+    secrets.events.center = events
+    iam.policy_quota = instances
 
 
 def _rotators(settings: Settings) -> dict[str, Rotator]:

@@ -62,6 +62,7 @@ class Settings:
     job_interval_seconds: float = 5.0
     log_level: str = "info"
     workers: int = 1
+    event_retention_days: int = 90
     nonce_slots: int = 1 << 22
 
     @classmethod
@@ -78,6 +79,7 @@ class Settings:
             project_id=env.get("VIGIL_PROJECT_ID"),
             log_level=env.get("VIGIL_LOG_LEVEL", "info"),
             workers=_int(env, "VIGIL_WORKERS", 1),
+            event_retention_days=_int(env, "VIGIL_EVENT_RETENTION_DAYS", 90),
             nonce_slots=_int(env, "VIGIL_NONCE_SLOTS", 1 << 22),
         )
         known = {f.name for f in fields(cls)}
@@ -102,6 +104,8 @@ class Settings:
         url = self.database_url
         if url is not None and not url.reveal().startswith(("postgresql://", "postgres://")):
             raise SettingsError("VIGIL_DATABASE_URL must be a postgresql:// URL")
+        if not 1 <= self.event_retention_days <= 3650:
+            raise SettingsError("VIGIL_EVENT_RETENTION_DAYS must be 1-3650")
         if not 1 <= self.workers <= 64:
             raise SettingsError(f"VIGIL_WORKERS (--workers) must be 1-64, got {self.workers}")
         if self.nonce_slots < 1024 or self.nonce_slots & (self.nonce_slots - 1):

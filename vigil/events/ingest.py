@@ -58,9 +58,15 @@ def validate_payload(product: str, raw: Mapping[str, Any], index: int) -> Payloa
     if missing:
         raise InvalidArgument(f"{where}: content of {name} lacks {', '.join(missing)}")
     _product_rules(spec.product, name, dict(content), where)
-    return Payload(name, level, _text(raw, "status", where, required=False) or spec.status,
-                   _text(raw, "resourceId", where), _text(raw, "instanceName", where, required=False),
-                   _text(raw, "groupId", where, required=False) or "0", dict(content))
+    return Payload(
+        name,
+        level,
+        _text(raw, "status", where, required=False) or spec.status,
+        _text(raw, "resourceId", where),
+        _text(raw, "instanceName", where, required=False),
+        _text(raw, "groupId", where, required=False) or "0",
+        dict(content),
+    )
 
 
 def _product_rules(product: str, name: str, content: dict[str, Any], where: str) -> None:

@@ -30,7 +30,7 @@ class SystemEvent:
         """The notification JSON of the seeds: id, product, resourceId, level, …, content{eventId, …}."""
         body: dict[str, Any] = {
             "id": self.event_id,
-            "product": self.product.lower() if self.product.upper() == "KMS" else self.product,
+            "product": self.product.lower(),
             "resourceId": self.resource_id,
             "level": self.level,
             "instanceName": self.instance_name,
@@ -48,8 +48,9 @@ class SystemEvent:
 
     def search_text(self) -> str:
         """What SearchKeywords match against: name, resource, instance and every content value."""
-        return " ".join([self.name, self.resource_id, self.instance_name, json.dumps(self.content,
-                                                                                 ensure_ascii=False)]).lower()
+        return " ".join(
+            [self.name, self.resource_id, self.instance_name, json.dumps(self.content, ensure_ascii=False)]
+        ).lower()
 
 
 @dataclass(frozen=True, slots=True)

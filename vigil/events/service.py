@@ -26,8 +26,14 @@ class UnknownEvent(InvalidArgument):
 
 
 class EventCenter:
-    def __init__(self, db: Database, clock: Clock, region_of: Callable[[], str], *,
-                 retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        region_of: Callable[[], str],
+        *,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._region_of = region_of
@@ -38,24 +44,50 @@ class EventCenter:
     # -- raising -----------------------------------------------------------------------------
 
     def raise_event(
-        self, account_id: str, name: str, *, resource_id: str, instance_name: str, content: Mapping[str, Any],
-        status: str | None = None, group_id: str = "0", drill: bool = False, source: str = "system",
+        self,
+        account_id: str,
+        name: str,
+        *,
+        resource_id: str,
+        instance_name: str,
+        content: Mapping[str, Any],
+        status: str | None = None,
+        group_id: str = "0",
+        drill: bool = False,
+        source: str = "system",
         level: str | None = None,
     ) -> SystemEvent:
         """Record a catalog event in the current transaction (or a new one). Raises UnknownEvent."""
         spec = self.spec(name)
         now = self._clock.now_ms()
         resource_name = instance_name or resource_id.rsplit("/", 1)[-1]
-        body = {"eventId": f"{account_id}:{resource_name}:{now // 1000}", **content}
+        body = dict(content)
+        if "EventId" not in body:  # the notify events carry their own EventId, as in the seed
+            body = {"eventId": f"{account_id}:{resource_name}:{now // 1000}", **body}
         event = SystemEvent(
-            str(uuid.uuid4()), account_id, spec.product, spec.name, level or spec.level.value,
-            spec.event_type.value, status or spec.status, group_id, resource_id, instance_name,
-            self._region_of(), now, body, drill, source,
+            str(uuid.uuid4()),
+            account_id,
+            spec.product,
+            spec.name,
+            level or spec.level.value,
+            spec.event_type.value,
+            status or spec.status,
+            group_id,
+            resource_id,
+            instance_name,
+            self._region_of(),
+            now,
+            body,
+            drill,
+            source,
         )
         with self._db.transaction() as tx:
             store.insert_event(tx, event)
             tx.on_commit(self._notify)
         return event
+
+    def arn(self, account_id: str, kind: str, resource_id: str) -> str:
+        return f"acs:kms:{self._region_of()}:{account_id}:{kind}/{resource_id}"
 
     def spec(self, name: str) -> EventSpec:
         spec = CATALOG.get(name)
@@ -63,8 +95,9 @@ class EventCenter:
             raise UnknownEvent(f"event {name!r} is not in the catalog (see DescribeSystemEventMetaList)")
         return spec
 
-    def ingest(self, account_id: str, product: str, events: Sequence[Mapping[str, Any]],
-               *, drill: bool = False) -> list[SystemEvent]:
+    def ingest(
+        self, account_id: str, product: str, events: Sequence[Mapping[str, Any]], *, drill: bool = False
+    ) -> list[SystemEvent]:
         """System events published by a registered product (e.g. Kafka), validated against the catalog.
 
         Raises InvalidArgument naming the first event and field that is wrong; nothing is stored then.
@@ -73,11 +106,20 @@ class EventCenter:
         stored: list[SystemEvent] = []
         with self._db.transaction():
             for payload in checked:
-                stored.append(self.raise_event(
-                    account_id, payload.name, resource_id=payload.resource_id, instance_name=payload.instance_name,
-                    content=payload.content, status=payload.status, group_id=payload.group_id, drill=drill,
-                    source="drill" if drill else "ingest", level=payload.level,
-                ))
+                stored.append(
+                    self.raise_event(
+                        account_id,
+                        payload.name,
+                        resource_id=payload.resource_id,
+                        instance_name=payload.instance_name,
+                        content=payload.content,
+                        status=payload.status,
+                        group_id=payload.group_id,
+                        drill=drill,
+                        source="drill" if drill else "ingest",
+                        level=payload.level,
+                    )
+                )
         return stored
 
     def _notify(self) -> None:
@@ -148,16 +190,27 @@ class EventCenter:
         if not isinstance(content, str) or not content:
             raise InvalidArgument(f"EventInfo.{index}.Content must be a non-empty string")
         time_ms = parse_time(str(info["Time"]), f"EventInfo.{index}.Time") if info.get("Time") else now
-        return CustomEvent(str(uuid.uuid4()), account_id, name, str(info.get("GroupId") or "0"), content,
-                           time_ms or now)
+        return CustomEvent(
+            str(uuid.uuid4()), account_id, name, str(info.get("GroupId") or "0"), content, time_ms or now
+        )
 
     def search_custom(
-        self, account_id: str, *, name: str | None, event_id: str | None, group_id: str | None,
-        keywords: Keywords | None, start_ms: int, end_ms: int, page: int, size: int,
+        self,
+        account_id: str,
+        *,
+        name: str | None,
+        event_id: str | None,
+        group_id: str | None,
+        keywords: Keywords | None,
+        start_ms: int,
+        end_ms: int,
+        page: int,
+        size: int,
     ) -> list[CustomEvent]:
         with self._db.transaction(write=False) as tx:
-            return store.custom_page(tx, account_id, name, event_id, group_id, keywords, start_ms, end_ms,
-                                     (page - 1) * size, size)
+            return store.custom_page(
+                tx, account_id, name, event_id, group_id, keywords, start_ms, end_ms, (page - 1) * size, size
+            )
 
     # -- retention ---------------------------------------------------------------------------
 

@@ -18,9 +18,22 @@ _COLUMNS = (
 
 def _event(r: Row) -> SystemEvent:
     return SystemEvent(
-        r["event_id"], r["account_id"], r["product"], r["name"], r["level"], r["event_type"], r["status"],
-        r["group_id"], r["resource_id"], r["instance_name"], r["region_id"], r["time_ms"],
-        json.loads(r["content"]), bool(r["is_drill"]), r["source"], r["seq"],
+        r["event_id"],
+        r["account_id"],
+        r["product"],
+        r["name"],
+        r["level"],
+        r["event_type"],
+        r["status"],
+        r["group_id"],
+        r["resource_id"],
+        r["instance_name"],
+        r["region_id"],
+        r["time_ms"],
+        json.loads(r["content"]),
+        bool(r["is_drill"]),
+        r["source"],
+        r["seq"],
     )
 
 
@@ -29,10 +42,25 @@ def insert_event(tx: Tx, e: SystemEvent) -> None:
         "INSERT INTO system_events (event_id, account_id, product, product_key, name, level, event_type, status, "
         "group_id, resource_id, instance_name, region_id, time_ms, content, search_text, is_drill, source) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.event_id, e.account_id, e.product, e.product.lower(), e.name, e.level, e.event_type, e.status,
-         e.group_id, e.resource_id, e.instance_name, e.region_id, e.time_ms,
-         json.dumps(e.content, ensure_ascii=False, separators=(",", ":")), e.search_text(), int(e.is_drill),
-         e.source),
+        (
+            e.event_id,
+            e.account_id,
+            e.product,
+            e.product.lower(),
+            e.name,
+            e.level,
+            e.event_type,
+            e.status,
+            e.group_id,
+            e.resource_id,
+            e.instance_name,
+            e.region_id,
+            e.time_ms,
+            json.dumps(e.content, ensure_ascii=False, separators=(",", ":")),
+            e.search_text(),
+            int(e.is_drill),
+            e.source,
+        ),
     )
 
 
@@ -43,8 +71,14 @@ def insert_events(tx: Tx, events: Sequence[SystemEvent]) -> None:
 
 def _where(account_id: str, f: EventFilter) -> tuple[str, list[Any]]:
     clauses, params = ["account_id = ?", "time_ms >= ?", "time_ms < ?"], [account_id, f.start_ms, f.end_ms]
-    exact = (("product_key", f.product.lower() if f.product else None), ("event_type", f.event_type),
-             ("name", f.name), ("level", f.level), ("status", f.status), ("group_id", f.group_id))
+    exact = (
+        ("product_key", f.product.lower() if f.product else None),
+        ("event_type", f.event_type),
+        ("name", f.name),
+        ("level", f.level),
+        ("status", f.status),
+        ("group_id", f.group_id),
+    )
     for column, value in exact:
         if value is not None:
             clauses.append(f"{column} = ?")
@@ -112,8 +146,9 @@ def after(tx: Tx, account_id: str, seq: int, limit: int) -> list[SystemEvent]:
 
 def seq_at(tx: Tx, account_id: str, time_ms: int) -> int:
     """The highest sequence number of events before ``time_ms`` (to resume a stream from a time)."""
-    row = tx.one("SELECT MAX(seq) AS s FROM system_events WHERE account_id = ? AND time_ms < ?",
-                 (account_id, time_ms))
+    row = tx.one(
+        "SELECT MAX(seq) AS s FROM system_events WHERE account_id = ? AND time_ms < ?", (account_id, time_ms)
+    )
     return 0 if row is None or row["s"] is None else int(row["s"])
 
 
@@ -143,8 +178,16 @@ def insert_custom(tx: Tx, e: CustomEvent) -> None:
 
 
 def custom_page(
-    tx: Tx, account_id: str, name: str | None, event_id: str | None, group_id: str | None,
-    keywords: Keywords | None, start_ms: int, end_ms: int, offset: int, limit: int,
+    tx: Tx,
+    account_id: str,
+    name: str | None,
+    event_id: str | None,
+    group_id: str | None,
+    keywords: Keywords | None,
+    start_ms: int,
+    end_ms: int,
+    offset: int,
+    limit: int,
 ) -> list[CustomEvent]:
     clauses, params = ["account_id = ?", "time_ms >= ?", "time_ms < ?"], [account_id, start_ms, end_ms]
     for column, value in (("name", name), ("event_id", event_id), ("group_id", group_id)):
@@ -160,8 +203,12 @@ def custom_page(
         "LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
-    return [CustomEvent(r["event_id"], r["account_id"], r["name"], r["group_id"], r["content"], r["time_ms"],
-                        r["seq"]) for r in rows]
+    return [
+        CustomEvent(
+            r["event_id"], r["account_id"], r["name"], r["group_id"], r["content"], r["time_ms"], r["seq"]
+        )
+        for r in rows
+    ]
 
 
 def delete_custom_before(tx: Tx, time_ms: int, limit: int) -> int:

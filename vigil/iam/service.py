@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from vigil import ids
 from vigil.caching import TtlCache
@@ -25,6 +26,14 @@ from vigil.keys.wrapping import RootKey
 from vigil.storage.engine import Conflict, Database, Tx
 
 log = logging.getLogger("vigil.iam")
+
+
+class PolicyQuota(Protocol):
+    """The access-management quota of the account's default instance (InstanceService)."""
+
+    def check_policy_room(self, account_id: str, usage: int) -> None: ...
+
+    def record_policy_usage(self, account_id: str, usage: int) -> None: ...
 
 
 class PolicyNotFound(NotFound):
@@ -64,6 +73,7 @@ class IamService:
         self._credentials: TtlCache[str, Credentials] = TtlCache(cache_ttl_s)
         self._policies: TtlCache[tuple[str, str], tuple[Policy, ...]] = TtlCache(cache_ttl_s)
         self._account: Account | None = None
+        self.policy_quota: PolicyQuota | None = None
 
     # -- bootstrap -----------------------------------------------------------------
 
@@ -237,7 +247,13 @@ class IamService:
             raise InvalidArgument("PolicyName must be 1-128 characters")
         policy = parse_policy(name, document)
         with self._db.transaction() as tx:
+            count = len(store.list_policies(tx, account_id))
+            is_new = store.get_policy(tx, account_id, name) is None
+            if is_new and self.policy_quota is not None:
+                self.policy_quota.check_policy_room(account_id, count)
             store.upsert_policy(tx, account_id, name, description, document, self._now())
+            if is_new and self.policy_quota is not None:
+                self.policy_quota.record_policy_usage(account_id, count + 1)
         self._forget()
         return policy
 
@@ -262,6 +278,8 @@ class IamService:
                     f"policy {name!r} is still attached; detach it first", code="DeleteConflict.Policy.User"
                 )
             store.delete_policy(tx, account_id, name)
+            if self.policy_quota is not None:
+                self.policy_quota.record_policy_usage(account_id, len(store.list_policies(tx, account_id)))
         self._forget()
 
     def attach_policy(self, account_id: str, name: str, user_name: str) -> None:

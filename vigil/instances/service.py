@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from vigil import ids
 from vigil.caching import TtlCache
 from vigil.clock import Clock
 from vigil.instances import store
 from vigil.instances.model import Instance, InstanceNotFound, Quotas
+from vigil.instances.quotas import Quota, check_room, crossings
 from vigil.storage.engine import Database
+
+if TYPE_CHECKING:
+    from vigil.events.service import EventCenter
+
+_QUOTA_EVENT = {Quota.KEYS: "Key", Quota.SECRETS: "Secret", Quota.ACCESS_MANAGEMENT: "AccessManagement"}
 
 
 class InstanceService:
@@ -15,6 +23,50 @@ class InstanceService:
         self._db = db
         self._clock = clock
         self._cache: TtlCache[str, Instance] = TtlCache(cache_ttl_s)
+        self.events: EventCenter | None = None
+
+    @staticmethod
+    def limit(instance: Instance, quota: Quota) -> int:
+        q = instance.quotas
+        return {Quota.KEYS: q.keys, Quota.SECRETS: q.secrets, Quota.ACCESS_MANAGEMENT: q.access_management}[
+            quota
+        ]
+
+    def check_room(self, instance: Instance, quota: Quota, usage: int) -> None:
+        """Raises QuotaExceeded if one more would pass the instance's limit."""
+        check_room(quota, usage, self.limit(instance, quota))
+
+    def check_policy_room(self, account_id: str, usage: int) -> None:
+        """Access-management policies count against the account's default instance."""
+        self.check_room(self.default(account_id), Quota.ACCESS_MANAGEMENT, usage)
+
+    def record_policy_usage(self, account_id: str, usage: int) -> None:
+        self.record_usage(self.default(account_id), Quota.ACCESS_MANAGEMENT, usage)
+
+    def record_usage(self, instance: Instance, quota: Quota, usage: int) -> None:
+        """Fire the 70 % / 90 % events crossed by this usage (once per crossing) and re-arm below.
+
+        Runs in the caller's transaction, so the events commit with the change that caused them.
+        """
+        limit = self.limit(instance, quota)
+        with self._db.transaction() as tx:
+            fired, state = crossings(usage, limit, store.arms(tx, instance.instance_id, quota.value))
+            store.set_arms(tx, instance.instance_id, quota.value, state, self._clock.now_ms())
+            for crossing in fired:
+                self._raise_quota_event(instance, quota, crossing.threshold, usage, limit)
+
+    def _raise_quota_event(
+        self, instance: Instance, quota: Quota, threshold: int, usage: int, limit: int
+    ) -> None:
+        if self.events is None:
+            return
+        self.events.raise_event(
+            instance.account_id,
+            f"Instance:Quota:{_QUOTA_EVENT[quota]}:{threshold}%",
+            resource_id=self.events.arn(instance.account_id, "instance", instance.instance_id),
+            instance_name=instance.instance_id,
+            content={"quota": str(limit), "kmsInstanceId": instance.instance_id, "used": str(usage)},
+        )
 
     def ensure_default(self, account_id: str) -> Instance:
         """The account's default instance, created on first start."""

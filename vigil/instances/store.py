@@ -48,3 +48,20 @@ def default_of(tx: Tx, account_id: str) -> Instance | None:
 def list_all(tx: Tx, account_id: str) -> list[Instance]:
     rows = tx.all("SELECT * FROM kms_instances WHERE account_id = ? ORDER BY created_at", (account_id,))
     return [_instance(r) for r in rows]
+
+
+def arms(tx: Tx, instance_id: str, quota: str) -> dict[int, bool]:
+    rows = tx.all(
+        "SELECT threshold, armed FROM quota_arms WHERE instance_id = ? AND quota = ?", (instance_id, quota)
+    )
+    return {int(r["threshold"]): bool(r["armed"]) for r in rows}
+
+
+def set_arms(tx: Tx, instance_id: str, quota: str, state: dict[int, bool], now: int) -> None:
+    for threshold, armed in state.items():
+        tx.execute(
+            "INSERT INTO quota_arms (instance_id, quota, threshold, armed, changed_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (instance_id, quota, threshold) DO UPDATE SET armed = excluded.armed, "
+            "changed_at = excluded.changed_at WHERE quota_arms.armed <> excluded.armed",
+            (instance_id, quota, threshold, int(armed), now),
+        )

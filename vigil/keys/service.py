@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from vigil import ids
-from vigil.clock import Clock
+from vigil.clock import Clock, iso
 from vigil.errors import AlreadyExists, InvalidArgument, Unavailable
+from vigil.instances.quotas import Quota
 from vigil.instances.service import InstanceService
 from vigil.keys import model, store
 from vigil.keys.crypto import Random, generate_material
@@ -20,6 +22,9 @@ from vigil.keys.model import Alias, AliasNotFound, Key, KeyNotFound, KeyState, K
 from vigil.keys.specs import KeySpec, KeyUsage, allowed_usages, is_symmetric
 from vigil.keys.wrapping import RootKey
 from vigil.storage.engine import Conflict, Database, Tx
+
+if TYPE_CHECKING:
+    from vigil.events.service import EventCenter
 
 TAG_RESOURCE = "key"
 MAX_TAGS = 20
@@ -56,6 +61,7 @@ class KeyService:
         self._instances = instances
         self.keyring = keyring
         self._rng = rng
+        self.events: EventCenter | None = None
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -119,9 +125,12 @@ class KeyService:
         if new.automatic_rotation or new.rotation_interval_s:
             key = model.set_rotation_policy(key, new.automatic_rotation, new.rotation_interval_s, now)
         with self._db.transaction() as tx:
+            usage = store.count_live_keys(tx, instance.instance_id)
+            self._instances.check_room(instance, Quota.KEYS, usage)
             store.insert_key(tx, key)
             self._insert_version(tx, key, key.primary_version_id, now)
             store.set_tags(tx, TAG_RESOURCE, key.key_id, tags)
+            self._instances.record_usage(instance, Quota.KEYS, usage + 1)
         self.keyring.put(key)
         return key
 
@@ -187,7 +196,12 @@ class KeyService:
 
     def schedule_key_deletion(self, account_id: str, key_ref: str, pending_window_days: int) -> Key:
         return self._change(
-            account_id, key_ref, lambda k, now: model.schedule_deletion(k, pending_window_days, now)
+            account_id,
+            key_ref,
+            lambda k, now: model.schedule_deletion(k, pending_window_days, now),
+            lambda _, k: self._raise(
+                k, "Key:DeleteKey:ScheduleDeletion", plannedDeleteTime=iso(k.delete_date)
+            ),
         )
 
     def cancel_key_deletion(self, account_id: str, key_ref: str) -> Key:
@@ -280,8 +294,28 @@ class KeyService:
         with self._db.transaction(write=False) as tx:
             due = store.due_for_destruction(tx, self._clock.now_ms(), limit)
         for key_id in due:
-            self._change(self.keyring.key(key_id).account_id, key_id, self._destroy_if_due, _wipe)
+            self._change(self.keyring.key(key_id).account_id, key_id, self._destroy_if_due, self._wipe)
         return len(due)
+
+    def _wipe(self, tx: Tx, key: Key) -> None:
+        store.destroy_material(tx, key.key_id)
+        store.delete_aliases_of_key(tx, key.key_id)
+        self._raise(key, "Key:DeleteKey:ActualDeletion", deleteTime=iso(key.destroyed_at))
+        instance = self._instances.get(key.account_id, key.instance_id)
+        self._instances.record_usage(instance, Quota.KEYS, store.count_live_keys(tx, key.instance_id))
+
+    def _raise(self, key: Key, name: str, **content: str) -> None:
+        """A key event, in the transaction of the change that caused it."""
+        if self.events is None:
+            return
+        arn = self.events.arn(key.account_id, "key", key.key_id)
+        self.events.raise_event(
+            key.account_id,
+            name,
+            resource_id=arn,
+            instance_name=key.key_id,
+            content={"keyId": key.key_id, "deleteEntityArn": arn, **content},
+        )
 
     def _destroy_if_due(self, key: Key, now: int) -> Key:
         if key.state is not KeyState.PENDING_DELETION or key.delete_date is None or key.delete_date > now:
@@ -352,11 +386,6 @@ def _with_description(key: Key, description: str, now: int) -> Key:
 def _postpone_rotation(key: Key, now: int) -> Key:
     nxt = now + (key.rotation_interval_s or 365 * 86_400) * 1000
     return replace(key, next_rotation_at=nxt, updated_at=now)
-
-
-def _wipe(tx: Tx, key: Key) -> None:
-    store.destroy_material(tx, key.key_id)
-    store.delete_aliases_of_key(tx, key.key_id)
 
 
 def _require_not_deleted(key: Key) -> None:

@@ -120,6 +120,15 @@ def list_keys(
     return [_key(r) for r in rows], 0 if total_row is None else int(total_row["n"])
 
 
+def count_live_keys(tx: Tx, instance_id: str) -> int:
+    """Keys of an instance that count against its quota (every state but Deleted)."""
+    row = tx.one(
+        "SELECT COUNT(*) AS n FROM keys WHERE instance_id = ? AND state <> ?",
+        (instance_id, KeyState.DELETED.value),
+    )
+    return 0 if row is None else int(row["n"])
+
+
 def due_for_destruction(tx: Tx, now: int, limit: int) -> list[str]:
     rows = tx.all(
         "SELECT key_id FROM keys WHERE state = ? AND delete_date <= ? ORDER BY delete_date LIMIT ?",

@@ -8,8 +8,9 @@ event center can publish KMS:NotifyReferenceCloudProduct:Success / Failed.
 from __future__ import annotations
 
 from vigil.clock import Clock, iso
-from vigil.secrets import store
-from vigil.storage.engine import Database
+from vigil.secrets import store, versions
+from vigil.secrets.events import SecretEvents
+from vigil.storage.engine import Database, Tx
 from vigil.webhooks import WebhookSender
 
 MAX_ATTEMPTS = 5
@@ -17,10 +18,11 @@ BASE_BACKOFF_MS = 10_000
 
 
 class ConsumerNotifier:
-    def __init__(self, db: Database, clock: Clock, sender: WebhookSender) -> None:
+    def __init__(self, db: Database, clock: Clock, sender: WebhookSender, events: SecretEvents) -> None:
         self._db = db
         self._clock = clock
         self._sender = sender
+        self._events = events
 
     def deliver_due_notices(self, limit: int = 100) -> int:
         """Send every notice that is due; returns how many were attempted."""
@@ -49,3 +51,15 @@ class ConsumerNotifier:
             status, next_at = "Pending", now + BASE_BACKOFF_MS * 2 ** (attempts - 1)
         with self._db.transaction() as tx:
             store.update_notice(tx, str(notice["notice_id"]), status, attempts, error, next_at, now)
+            if status != "Pending":
+                self._raise_outcome(tx, notice, status == "Success", error, now)
+
+    def _raise_outcome(self, tx: Tx, notice: dict[str, object], ok: bool, error: str, now: int) -> None:
+        account_id, name = str(notice["account_id"]), str(notice["secret_name"])
+        secret = store.get_secret(tx, account_id, name)
+        if secret is None:
+            return
+        previous = store.get_stages(tx, account_id, name).get(versions.PREVIOUS, "")
+        self._events.consumer_notified(
+            secret, str(notice["consumer_name"]), str(notice["version_id"]), previous, ok, error, now
+        )

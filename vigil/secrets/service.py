@@ -14,6 +14,7 @@ from typing import Any
 from vigil import ids
 from vigil.clock import Clock
 from vigil.errors import InvalidArgument
+from vigil.instances.quotas import Quota
 from vigil.instances.service import InstanceService
 from vigil.keys import store as key_store
 from vigil.keys.model import require_state_for_use
@@ -21,6 +22,7 @@ from vigil.keys.service import KeyService
 from vigil.secrets import store, versions
 from vigil.secrets.cache import SecretCache
 from vigil.secrets.envelope import SecretSealer
+from vigil.secrets.events import SecretEvents
 from vigil.secrets.model import (
     DataType,
     RotationInProgress,
@@ -94,6 +96,7 @@ class SecretService:
         self._sealer = sealer
         self._check_config = check_config
         self.cache = SecretCache(db, sealer, ttl_s=cache_ttl_s)
+        self.events = SecretEvents()
 
     # -- create and read -------------------------------------------------------------------
 
@@ -136,7 +139,10 @@ class SecretService:
         version_id = check_version_id(new.version_id) if new.version_id else "v1"
         try:
             with self._db.transaction() as tx:
+                usage = store.count_secrets(tx, instance.instance_id)
+                self._instances.check_room(instance, Quota.SECRETS, usage)
                 store.insert_secret(tx, secret)
+                self._instances.record_usage(instance, Quota.SECRETS, usage + 1)
                 version = self._write_version(
                     tx, secret, version_id, data, new.data_type, [versions.CURRENT], new.expire_at, now
                 )
@@ -185,7 +191,9 @@ class SecretService:
         stages = versions.label(store.get_stages(tx, secret.account_id, secret.name), version_id, labels)
         store.replace_stages(tx, secret.account_id, secret.name, stages, now)
         self._trim_versions(tx, secret, stages)
-        return replace(version, stages=tuple(versions.stages_of(stages, version_id)))
+        written = replace(version, stages=tuple(versions.stages_of(stages, version_id)))
+        self.events.version_created(secret, written)
+        return written
 
     def _trim_versions(self, tx: Tx, secret: Secret, stages: Mapping[str, str]) -> None:
         all_versions = store.list_versions(tx, secret.account_id, secret.name)
@@ -344,18 +352,20 @@ class SecretService:
         if force:
             with self._db.transaction() as tx:
                 secret = self._existing_tx(tx, account_id, name)
-                self._destroy(tx, secret)
+                self._destroy(tx, secret, now)
             self.cache.forget(account_id, name)
             return replace(secret, planned_delete_at=now)
         deadline = versions.recovery_deadline(
             now, versions.DEFAULT_RECOVERY_DAYS if recovery_days is None else recovery_days
         )
-        return self._change(
+        changed = self._change(
             account_id,
             name,
             lambda s: replace(s, state=SecretState.PENDING_DELETE, planned_delete_at=deadline),
             allow_pending=False,
+            after=self.events.scheduled_deletion,
         )
+        return changed
 
     def restore_secret(self, account_id: str, name: str) -> Secret:
         def change(s: Secret) -> Secret:
@@ -385,6 +395,7 @@ class SecretService:
         transition: Callable[[Secret], Secret],
         *,
         allow_pending: bool = False,
+        after: Callable[[Secret], None] | None = None,
     ) -> Secret:
         now = self._clock.now_ms()
         with self._db.transaction() as tx:
@@ -393,6 +404,8 @@ class SecretService:
                 raise SecretPendingDeletion(f"secret {name!r} is scheduled for deletion; restore it first")
             changed = replace(transition(secret), updated_at=now)
             store.update_secret(tx, changed)
+            if after is not None:
+                after(changed)
         self.cache.forget(account_id, name)
         return changed
 
@@ -413,8 +426,11 @@ class SecretService:
             raise SecretPendingDeletion(f"secret {name!r} is scheduled for deletion; restore it first")
         return secret
 
-    def _destroy(self, tx: Tx, secret: Secret) -> None:
+    def _destroy(self, tx: Tx, secret: Secret, now: int) -> None:
         store.delete_secret(tx, secret.account_id, secret.name)
+        self.events.deleted(secret, now)
+        instance = self._instances.get(secret.account_id, secret.instance_id)
+        self._instances.record_usage(instance, Quota.SECRETS, store.count_secrets(tx, secret.instance_id))
         key_store.remove_tags(
             tx,
             TAG_RESOURCE,
@@ -522,6 +538,7 @@ class SecretService:
             store.unlock_rotation(tx, s.account_id, s.name, ticket.rotation_id)
             store.finish_rotation(tx, ticket.rotation_id, "Success", "", "", now)
             self._queue_notices(tx, changed, ticket.pending_version_id, now)
+            self.events.rotated(changed, ticket.pending_version_id, now)
         self.cache.forget(s.account_id, s.name)
         return changed
 
@@ -541,6 +558,7 @@ class SecretService:
                 )
             store.unlock_rotation(tx, s.account_id, s.name, ticket.rotation_id)
             store.finish_rotation(tx, ticket.rotation_id, "Failure", code, message[:1024], now)
+            self.events.rotation_failed(secret or s, code, message[:1024], now)
         self.cache.forget(s.account_id, s.name)
 
     def rotation_history(self, account_id: str, name: str | None, limit: int = 100) -> list[dict[str, Any]]:
@@ -594,7 +612,7 @@ class SecretService:
             for account_id, name in due:
                 secret = store.get_secret(tx, account_id, name)
                 if secret is not None:
-                    self._destroy(tx, secret)
+                    self._destroy(tx, secret, now)
         for account_id, name in due:
             self.cache.forget(account_id, name)
         return len(due)
@@ -602,7 +620,13 @@ class SecretService:
     def record_expired_versions(self, limit: int = 500) -> list[tuple[str, str, str]]:
         """Record, once, every version whose expire time has passed."""
         with self._db.transaction() as tx:
-            return store.record_expired(tx, self._clock.now_ms(), limit)
+            expired = store.record_expired(tx, self._clock.now_ms(), limit)
+            for account_id, name, version_id in expired:
+                secret = store.get_secret(tx, account_id, name)
+                found = store.get_version(tx, account_id, name, version_id)
+                if secret is not None and found is not None:
+                    self.events.version_expired(secret, version_id, found[0].expire_at)
+            return expired
 
     def due_for_rotation(self, limit: int = 50) -> list[tuple[str, str]]:
         with self._db.transaction(write=False) as tx:

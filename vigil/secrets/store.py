@@ -139,6 +139,11 @@ def delete_secret(tx: Tx, account_id: str, name: str) -> None:
         tx.execute(f"DELETE FROM {table} WHERE account_id = ? AND secret_name = ?", (account_id, name))
 
 
+def count_secrets(tx: Tx, instance_id: str) -> int:
+    row = tx.one("SELECT COUNT(*) AS n FROM secrets WHERE instance_id = ?", (instance_id,))
+    return 0 if row is None else int(row["n"])
+
+
 def lock_rotation(tx: Tx, account_id: str, name: str, rotation_id: str, until: int, now: int) -> bool:
     """Take the secret's rotation lock unless a live rotation holds it."""
     changed = tx.execute(

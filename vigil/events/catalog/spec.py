@@ -37,7 +37,7 @@ class EventSpec:
     resource_kind: str
     """What resourceId names: "key", "secret", "instance", "clientkey" …"""
     content_fields: tuple[str, ...]
-    """Fields every payload's content carries besides eventId."""
+    """Fields every payload's content carries besides the event id (see event_id_key)."""
     example: dict[str, Any] = field(default_factory=dict, compare=False)
     """The seed's example payload, corrected where the seed has copy errors (see docs/events.md)."""
     csms_trigger: str | None = None
@@ -47,3 +47,12 @@ class EventSpec:
     status_desc: str = ""
     emitted: bool = True
     """False for events whose trigger Vigil does not implement yet (raised by later features)."""
+    event_id_key: str | None = "eventId"
+    """The content key that carries the event id: "eventId" for KMS events, "EventId" for the two
+    secret-consumer notify events (the seed's content is the notice itself), None for Kafka
+    (whose content carries no event id)."""
+
+    @property
+    def payload_product(self) -> str:
+        """The product string payloads carry: lower-case ("kms", "kafka"), as in the seeds' examples."""
+        return self.product.lower()
