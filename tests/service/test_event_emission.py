@@ -163,3 +163,17 @@ def test_key_and_policy_quota_events(server: RunningServer) -> None:
     client.vigil("CreatePolicy", {"PolicyName": "p1", "PolicyDocument": document})
     client.vigil("CreatePolicy", {"PolicyName": "p2", "PolicyDocument": document})
     assert len(events(server, "Instance:Quota:AccessManagement:90%")) == 1
+
+
+def test_events_and_quota_arm_states_survive_a_restart(start_server: Any, tmp_path: Any) -> None:
+    first = start_server(data_dir=tmp_path / "node")
+    _shrink_quota(first, "secret_quota", 10)
+    for i in range(7):
+        first.app.services.secrets.create_secret(first.account_id, NewSecret(f"s{i}", b"v"))
+    assert len(events(first, "Instance:Quota:Secret:70%")) == 1
+    first.stop()
+    second = start_server(data_dir=tmp_path / "node")
+    assert len(events(second, "Instance:Quota:Secret:70%")) == 1
+    assert len(events(second, "Secret:SecretVersion:Created")) == 7
+    second.app.services.secrets.create_secret(second.account_id, NewSecret("s7", b"v"))
+    assert len(events(second, "Instance:Quota:Secret:70%")) == 1, "the 70 % threshold stayed disarmed"
