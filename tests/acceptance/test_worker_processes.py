@@ -38,3 +38,37 @@ def test_two_workers_act_as_one_server(tmp_path: Path) -> None:
     finally:
         output = server.stop()
     assert "workers 2" in output
+
+
+def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    env = _env(VIGIL_ROOT_ACCESS_KEY_ID=AK, VIGIL_ROOT_ACCESS_KEY_SECRET=SK)
+    server = Served(tmp_path / "d", env, "--workers", "2")
+    children = [
+        int(p)
+        for p in (Path("/proc") / str(server.proc.pid) / "task" / str(server.proc.pid) / "children")
+        .read_text()
+        .split()
+    ]
+    assert len(children) == 2
+    server.kill9()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+        for pid in children:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        time.sleep(0.1)
+    alive = [
+        pid
+        for pid in children
+        if Path(f"/proc/{pid}").exists()
+        and "zombie" not in (Path(f"/proc/{pid}/status").read_text() if Path(f"/proc/{pid}").exists() else "")
+    ]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []

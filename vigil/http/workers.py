@@ -9,6 +9,7 @@ dies is replaced; SIGTERM or SIGINT stops them all.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ from vigil.app import App, ProcessShared, build
 from vigil.settings import Settings
 
 log = logging.getLogger("vigil.workers")
+_PR_SET_PDEATHSIG = 1
 
 
 def serve(settings: Settings, on_ready: Callable[[App], None]) -> None:
@@ -67,8 +69,22 @@ def _listen(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
     return sock
 
 
-def _worker(settings: Settings, shared: ProcessShared) -> None:
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this worker if the parent dies (even by kill -9), so no orphan keeps the port."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        log.warning(
+            "cannot tie worker %s to its parent; stop workers by hand if the parent is killed", os.getpid()
+        )
+
+
+def _worker(settings: Settings, shared: ProcessShared, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        return
     sock = _listen(settings.host, settings.port)
     app = build(settings, shared=shared)
     config = uvicorn.Config(app.asgi, **_uvicorn_options(settings))
@@ -83,7 +99,7 @@ def _supervise(settings: Settings, shared: ProcessShared) -> None:
     stopping = False
 
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(settings, shared), daemon=False)
+        process = context.Process(target=_worker, args=(settings, shared, os.getpid()), daemon=False)
         process.start()
         return process
 
