@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from vigil.clock import Clock, OffsetClock, SystemClock
-from vigil.dialects.alibaba import kms_crypto, kms_keys, kms_secrets, vigil_api
+from vigil.dialects.alibaba import cms_events, kms_crypto, kms_keys, kms_secrets, vigil_api
 from vigil.dialects.alibaba.endpoint import PopEndpoint
 from vigil.dialects.huawei import csms, csms_versions
 from vigil.dialects.huawei.endpoint import PREFIX as CSMS_PREFIX
@@ -25,6 +25,8 @@ from vigil.dialects.huawei.endpoint import CsmsEndpoint
 from vigil.errors import FailedPrecondition
 from vigil.events import jobs as event_jobs
 from vigil.events.service import EventCenter
+from vigil.http.event_stream import PATH as STREAM_PATH
+from vigil.http.event_stream import EventStreamEndpoint
 from vigil.iam.authn import Authenticator
 from vigil.iam.nonces import NonceTable
 from vigil.iam.service import Bootstrap, IamService
@@ -58,6 +60,7 @@ from vigil.webhooks import WebhookSender
 log = logging.getLogger("vigil")
 
 KMS_VERSION = "2016-01-20"
+CMS_VERSION = "2019-01-01"
 _CLOCK_OFFSET = "test_clock_offset_ms"
 _ROOT_FINGERPRINT = "root_key_fingerprint"
 _WEBHOOK_KEY = "webhook_signing_key"
@@ -265,15 +268,17 @@ def _put_meta(tx: Any, name: str, value: str) -> None:
 
 
 def _asgi(services: Services, settings: Settings, nonces: NonceTable) -> ASGIApp:
-    vigil_ops = list(vigil_api.OPERATIONS) + kms_secrets.VIGIL_OPERATIONS
+    vigil_ops = list(vigil_api.OPERATIONS) + kms_secrets.VIGIL_OPERATIONS + cms_events.VIGIL_OPERATIONS
     if settings.test_clock:
         vigil_ops += vigil_api.TEST_CLOCK_OPERATIONS
     kms_ops = kms_keys.OPERATIONS + kms_crypto.OPERATIONS + kms_secrets.OPERATIONS
     operations = [(KMS_VERSION, op) for op in kms_ops]
+    operations += [(CMS_VERSION, op) for op in cms_events.OPERATIONS]
     operations += [(vigil_api.VERSION, op) for op in vigil_ops]
     authenticator = Authenticator(services.iam, nonces, skew_s=settings.clock_skew_seconds)
     pop = PopEndpoint(operations, authenticator, services, host_id=f"kms.{services.region}.vigil")
     huawei = CsmsEndpoint(csms.ROUTES + csms_versions.ROUTES, authenticator, services)
+    stream = EventStreamEndpoint(services, authenticator, host_id=f"kms.{services.region}.vigil")
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "region": services.region})
@@ -285,6 +290,8 @@ def _asgi(services: Services, settings: Settings, nonces: NonceTable) -> ASGIApp
             await pop(scope, receive, send)
         elif scope["type"] == "http" and scope["path"].startswith(CSMS_PREFIX):
             await huawei(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"] == STREAM_PATH:
+            await stream(scope, receive, send)
         else:
             await site(scope, receive, send)
 

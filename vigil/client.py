@@ -11,7 +11,8 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -20,6 +21,8 @@ import httpx
 
 KMS = "2016-01-20"
 VIGIL = "2026-11-01"
+STREAM_PATH = "/vigil/events/stream"
+STREAM_ACTION = "StreamSystemEvents"
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -52,6 +55,7 @@ def acs3_headers(
     now: datetime | None = None,
     nonce: str | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    path: str = "/",
 ) -> dict[str, str]:
     """The signed headers of one ACS3-HMAC-SHA256 request (query sent as given, body hashed).
 
@@ -75,7 +79,7 @@ def acs3_headers(
     canonical_query = "&".join(f"{k}={_pct(query[k])}" for k in sorted(query))
     canonical_headers = "".join(f"{h}:{headers[h].strip()}\n" for h in signed)
     request = "\n".join(
-        [method, "/", canonical_query, canonical_headers, ";".join(signed), headers["x-acs-content-sha256"]]
+        [method, path, canonical_query, canonical_headers, ";".join(signed), headers["x-acs-content-sha256"]]
     )
     to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(request.encode()).hexdigest()
     signature = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
@@ -120,6 +124,41 @@ class VigilClient:
     def vigil(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return self.call(action, params, version=VIGIL)
 
+    @contextmanager
+    def stream(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        after_event_id: str | None = None,
+        since: int | str | None = None,
+        read_timeout: float | None = 60.0,
+    ) -> Iterator[Iterator[dict[str, Any]]]:
+        """``with client.stream({"Level": "WARN"}) as events:`` iterates the account's system events as
+        they commit (seed-format payloads), from the moment the ``with`` is entered, or resumed after an
+        event id or from a time (Unix seconds or ms).
+
+        ``filters`` take the CMS names: Product, EventType, Name, Level, Status, GroupId, SearchKeywords.
+        ``read_timeout`` should exceed the server's heartbeat interval (15 s). Raises VigilApiError
+        when the server refuses the stream.
+        """
+        wanted = {**(filters or {}), "AfterEventId": after_event_id, "Since": since}
+        query = {k: _wire(v) for k, v in wanted.items() if v is not None}
+        headers = acs3_headers(
+            "GET", self._host, query, STREAM_ACTION, VIGIL, self._ak, self._secret, path=STREAM_PATH
+        )
+        url = STREAM_PATH + ("?" + urlencode(query) if query else "")
+        timeout = httpx.Timeout(self._http.timeout.connect, read=read_timeout)
+        with self._http.stream("GET", url, headers=headers, timeout=timeout) as response:
+            if response.status_code >= 400:
+                body = json.loads(response.read())
+                raise VigilApiError(
+                    response.status_code,
+                    str(body.get("Code")),
+                    str(body.get("Message")),
+                    str(body.get("RequestId")),
+                )
+            yield _sse_payloads(response.iter_lines())
+
     def close(self) -> None:
         self._http.close()
 
@@ -128,6 +167,23 @@ class VigilClient:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _sse_payloads(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The JSON data of each ``system-event`` message of a server-sent-events body; comments skipped."""
+    event, data = "", list[str]()  # the message being read
+    for line in lines:
+        if not line:
+            if data and event == "system-event":
+                yield json.loads("\n".join(data))
+            event, data = "", []
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
 
 
 def _wire(value: Any) -> str:

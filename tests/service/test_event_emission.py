@@ -177,3 +177,13 @@ def test_events_and_quota_arm_states_survive_a_restart(start_server: Any, tmp_pa
     assert len(events(second, "Secret:SecretVersion:Created")) == 7
     second.app.services.secrets.create_secret(second.account_id, NewSecret("s7", b"v"))
     assert len(events(second, "Instance:Quota:Secret:70%")) == 1, "the 70 % threshold stayed disarmed"
+
+
+def test_a_discarded_rotation_version_is_never_announced(server: RunningServer) -> None:
+    secrets, rotations, acct = server.app.services.secrets, server.app.services.rotations, server.account_id
+    with LocalReceiver(Reply(200), Reply(500)) as hook:
+        secrets.create_secret(acct, NewSecret("hooked", b"one", extended_config={"RotationWebhook": hook.url}))
+        with pytest.raises(Exception, match="setSecret"):
+            rotations.rotate_secret(acct, "hooked")
+    created = [e.content["versionId"] for e in events(server, "Secret:SecretVersion:Created")]
+    assert created == ["v1"]

@@ -119,9 +119,9 @@ def configure(endpoint: str, access_key_id: str, access_key_secret: str) -> None
 
 
 def _register_nouns() -> None:
-    from vigil.cli import clock, crypto, iam, keys, secrets, webhooks
+    from vigil.cli import clock, crypto, events, iam, keys, secrets, webhooks
 
-    for module in (keys, crypto, secrets, iam, webhooks, clock):
+    for module in (keys, crypto, secrets, iam, webhooks, events, clock):
         for command in module.COMMANDS:
             cli.add_command(command)
 

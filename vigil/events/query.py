@@ -12,6 +12,14 @@ from vigil.errors import InvalidArgument
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _OR = re.compile(r"\s+or\s+", re.IGNORECASE)
 HISTOGRAM_BUCKETS = 24
+_LATEST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+_LAYOUTS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%d",
+    "%Y%m%dT%H%M%S.%f%z",  # PutCustomEvent's documented Time, e.g. 20171013T170923.456+0800
+    "%Y%m%dT%H%M%S%z",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,31 +56,44 @@ def parse_keywords(text: str | None) -> Keywords | None:
 
 
 def parse_time(text: str | None, name: str) -> int | None:
-    """Unix seconds, Unix milliseconds (13 digits) or ``YYYY-MM-DD hh:mm:ss`` (UTC) to milliseconds."""
+    """Unix seconds, Unix milliseconds (13 digits), ``YYYY-MM-DD hh:mm:ss`` (UTC) or CMS's
+    ``20171013T170923.456+0800`` to milliseconds. Raises InvalidArgument naming ``name``.
+    """
     if text is None or not text.strip():
         return None
     text = text.strip()
     if text.isdigit():
         value = int(text)
-        return value * 1000 if value < 100_000_000_000 else value
-    for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
+        value = value * 1000 if value < 100_000_000_000 else value
+        if value > _LATEST_MS:  # also keeps the value inside a BIGINT
+            raise InvalidArgument(f"{name} {text[:40]!r} is after the year 9999")
+        return value
+    for layout in _LAYOUTS:
         try:
-            return int(datetime.strptime(text, layout).replace(tzinfo=UTC).timestamp() * 1000)
+            parsed = datetime.strptime(text, layout)
         except ValueError:
             continue
+        return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp() * 1000)
     raise InvalidArgument(
         f"{name} {text[:40]!r} must be Unix seconds, Unix milliseconds or 'YYYY-MM-DD hh:mm:ss' (UTC)"
     )
 
 
 def time_range(start: str | None, end: str | None, now_ms: int, retention_days: int) -> tuple[int, int]:
-    """The [start, end) range in ms; defaults to the whole retention window up to now."""
+    """The [start, end) range in ms; defaults to the whole retention window up to now.
+
+    Raises InvalidArgument for a bad time or a StartTime after the EndTime.
+    """
     end_ms = parse_time(end, "EndTime")
     start_ms = parse_time(start, "StartTime")
-    end_ms = now_ms + 1 if end_ms is None else end_ms
-    start_ms = now_ms - retention_days * DAY_MS if start_ms is None else start_ms
-    if start_ms > end_ms:
+    if start_ms is not None and end_ms is not None and start_ms > end_ms:
         raise InvalidArgument("StartTime must not be after EndTime")
+    # A bound left out never contradicts the one given: a future start or an old end is an empty range.
+    if start_ms is None:
+        start_ms = now_ms - retention_days * DAY_MS
+        start_ms = start_ms if end_ms is None else min(start_ms, end_ms)
+    if end_ms is None:
+        end_ms = max(now_ms + 1, start_ms)
     return start_ms, end_ms
 
 

@@ -62,8 +62,11 @@ class EventCenter:
         now = self._clock.now_ms()
         resource_name = instance_name or resource_id.rsplit("/", 1)[-1]
         body = dict(content)
-        if "EventId" not in body:  # the notify events carry their own EventId, as in the seed
-            body = {"eventId": f"{account_id}:{resource_name}:{now // 1000}", **body}
+        key = spec.event_id_key  # "eventId"; "EventId" for the notify events; None for Kafka
+        if key is not None and key not in body:
+            body = {key: f"{account_id}:{resource_name}:{now // 1000}", **body}
+        if drill:  # so a drill is told apart wherever only the content travels (CMS Content)
+            body["drill"] = True
         event = SystemEvent(
             str(uuid.uuid4()),
             account_id,

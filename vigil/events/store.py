@@ -76,13 +76,15 @@ def _where(account_id: str, f: EventFilter) -> tuple[str, list[Any]]:
         ("event_type", f.event_type),
         ("name", f.name),
         ("level", f.level),
-        ("status", f.status),
         ("group_id", f.group_id),
     )
     for column, value in exact:
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
+    if f.status is not None:  # the catalog writes both "normal" and "Normal"
+        clauses.append("LOWER(status) = ?")
+        params.append(f.status.lower())
     if f.keywords is not None:
         clause, words = _keyword_clause(f.keywords)
         clauses.append(clause)

@@ -42,6 +42,7 @@ from vigil.secrets.model import (
 from vigil.storage.engine import Conflict, Database, Tx
 
 TAG_RESOURCE = "secret"
+PENDING_STAGE = versions.PENDING
 ROTATION_LEASE_MS = 10 * 60 * 1000
 MANAGED_KEY_ALIAS = "alias/acs/secrets"
 
@@ -192,7 +193,8 @@ class SecretService:
         store.replace_stages(tx, secret.account_id, secret.name, stages, now)
         self._trim_versions(tx, secret, stages)
         written = replace(version, stages=tuple(versions.stages_of(stages, version_id)))
-        self.events.version_created(secret, written)
+        if PENDING_STAGE not in written.stages:  # a rotation's version is announced once it is promoted
+            self.events.version_created(secret, written)
         return written
 
     def _trim_versions(self, tx: Tx, secret: Secret, stages: Mapping[str, str]) -> None:
@@ -539,6 +541,9 @@ class SecretService:
             store.finish_rotation(tx, ticket.rotation_id, "Success", "", "", now)
             self._queue_notices(tx, changed, ticket.pending_version_id, now)
             self.events.rotated(changed, ticket.pending_version_id, now)
+            promoted = store.get_version(tx, s.account_id, s.name, ticket.pending_version_id)
+            if promoted is not None:
+                self.events.version_created(changed, promoted[0])
         self.cache.forget(s.account_id, s.name)
         return changed
 
