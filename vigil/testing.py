@@ -66,7 +66,13 @@ class ServerThread:
     @classmethod
     def start(cls, asgi: Any, *, port: int = 0) -> ServerThread:
         config = uvicorn.Config(
-            asgi, host="127.0.0.1", port=port, lifespan="off", log_level="warning", access_log=False
+            asgi,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="vigil-test-server", daemon=True)

@@ -54,6 +54,7 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
         "loop": "uvloop",
         "http": "httptools",
         "lifespan": "off",
+        "timeout_graceful_shutdown": 5,  # open event streams must not hold a shutdown forever
     }
 
 
