@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import IO, Any
 
 import click
 
+from vigil.cli.actions import Stub, sends
 from vigil.cli.config import Target
 from vigil.cli.options import F, exactly_one, json_option
 from vigil.cli.output import console, emit, table
+from vigil.client import VIGIL
 
 _SECRET_WARNING = "Save the AccessKeySecret now: it will not be shown again."
 
@@ -58,11 +62,9 @@ def show_user(target: Target, name: str, as_json: bool) -> None:
 
 @users.command("delete")
 @click.argument("name")
-@click.pass_obj
-def delete_user(target: Target, name: str) -> None:
+@sends("DeleteUser", {"UserName": "name"}, says="user {name}: deleted", version=VIGIL)
+def delete_user() -> None:
     """Delete a user."""
-    target.client().vigil("DeleteUser", {"UserName": name})
-    click.echo(f"user {name}: deleted")
 
 
 # -- access keys -----------------------------------------------------------------------------
@@ -94,34 +96,39 @@ def list_access_keys(target: Target, user: str | None, as_json: bool) -> None:
     table(rows, ("AccessKeyId", "UserName", "Status", "CreateDate"), as_json=as_json, title="Access keys")
 
 
-def _set_status(target: Target, access_key_id: str, status: str) -> None:
-    target.client().vigil("UpdateAccessKey", {"UserAccessKeyId": access_key_id, "Status": status})
-    click.echo(f"{access_key_id}: {status}")
-
-
 @access_keys.command("disable")
 @click.argument("access_key_id", metavar="ID")
-@click.pass_obj
-def disable_access_key(target: Target, access_key_id: str) -> None:
+@sends(
+    "UpdateAccessKey",
+    {"UserAccessKeyId": "access_key_id"},
+    also={"Status": "Inactive"},
+    says="{access_key_id}: Inactive",
+    version=VIGIL,
+)
+def disable_access_key() -> None:
     """Make an access key Inactive: requests signed with it are refused."""
-    _set_status(target, access_key_id, "Inactive")
 
 
 @access_keys.command("enable")
 @click.argument("access_key_id", metavar="ID")
-@click.pass_obj
-def enable_access_key(target: Target, access_key_id: str) -> None:
+@sends(
+    "UpdateAccessKey",
+    {"UserAccessKeyId": "access_key_id"},
+    also={"Status": "Active"},
+    says="{access_key_id}: Active",
+    version=VIGIL,
+)
+def enable_access_key() -> None:
     """Make an access key Active again."""
-    _set_status(target, access_key_id, "Active")
 
 
 @access_keys.command("delete")
 @click.argument("access_key_id", metavar="ID")
-@click.pass_obj
-def delete_access_key(target: Target, access_key_id: str) -> None:
+@sends(
+    "DeleteAccessKey", {"UserAccessKeyId": "access_key_id"}, says="{access_key_id}: deleted", version=VIGIL
+)
+def delete_access_key() -> None:
     """Delete an access key for good."""
-    target.client().vigil("DeleteAccessKey", {"UserAccessKeyId": access_key_id})
-    click.echo(f"{access_key_id}: deleted")
 
 
 # -- policies --------------------------------------------------------------------------------
@@ -162,40 +169,41 @@ def _show_policy(policy: dict[str, Any], *, as_json: bool) -> None:
         console.print_json(str(document))
 
 
-@policies.command("create")
-@click.argument("name")
-@_document_options
-@json_option
-@click.pass_obj
-def create_policy(
-    target: Target,
-    name: str,
-    document: str | None,
-    doc_file: IO[str] | None,
-    description: str | None,
-    as_json: bool,
-) -> None:
+def _writes_policy(command_name: str, action: str) -> Callable[[Stub], click.Command]:
+    """Makes a stub the ``policies COMMAND_NAME`` command: send ACTION with a document, show the policy."""
+
+    def decorate(stub: Stub) -> click.Command:
+        @policies.command(command_name)
+        @click.argument("name")
+        @_document_options
+        @json_option
+        @click.pass_obj
+        @functools.wraps(stub)
+        def write(
+            target: Target,
+            name: str,
+            document: str | None,
+            doc_file: IO[str] | None,
+            description: str | None,
+            as_json: bool,
+        ) -> None:
+            text = _document(document, doc_file)
+            params = {"PolicyName": name, "PolicyDocument": text, "Description": description}
+            _show_policy(target.client().vigil(action, params)["Policy"], as_json=as_json)
+
+        return write
+
+    return decorate
+
+
+@_writes_policy("create", "CreatePolicy")
+def create_policy() -> None:
     """Create a policy from --document JSON or --file."""
-    params = {"PolicyName": name, "PolicyDocument": _document(document, doc_file), "Description": description}
-    _show_policy(target.client().vigil("CreatePolicy", params)["Policy"], as_json=as_json)
 
 
-@policies.command("update")
-@click.argument("name")
-@_document_options
-@json_option
-@click.pass_obj
-def update_policy(
-    target: Target,
-    name: str,
-    document: str | None,
-    doc_file: IO[str] | None,
-    description: str | None,
-    as_json: bool,
-) -> None:
+@_writes_policy("update", "UpdatePolicy")
+def update_policy() -> None:
     """Replace a policy's document (and description); attached users get it at once."""
-    params = {"PolicyName": name, "PolicyDocument": _document(document, doc_file), "Description": description}
-    _show_policy(target.client().vigil("UpdatePolicy", params)["Policy"], as_json=as_json)
 
 
 @policies.command("show")
@@ -218,31 +226,35 @@ def list_policies(target: Target, as_json: bool) -> None:
 
 @policies.command("delete")
 @click.argument("name")
-@click.pass_obj
-def delete_policy(target: Target, name: str) -> None:
+@sends("DeletePolicy", {"PolicyName": "name"}, says="policy {name}: deleted", version=VIGIL)
+def delete_policy() -> None:
     """Delete a policy."""
-    target.client().vigil("DeletePolicy", {"PolicyName": name})
-    click.echo(f"policy {name}: deleted")
 
 
 @policies.command("attach")
 @click.argument("name")
 @click.option("--user", required=True, help="The user to attach the policy to.")
-@click.pass_obj
-def attach_policy(target: Target, name: str, user: str) -> None:
+@sends(
+    "AttachPolicyToUser",
+    {"PolicyName": "name", "UserName": "user"},
+    says="policy {name}: attached to {user}",
+    version=VIGIL,
+)
+def attach_policy() -> None:
     """Attach a policy to a user."""
-    target.client().vigil("AttachPolicyToUser", {"PolicyName": name, "UserName": user})
-    click.echo(f"policy {name}: attached to {user}")
 
 
 @policies.command("detach")
 @click.argument("name")
 @click.option("--user", required=True, help="The user to detach the policy from.")
-@click.pass_obj
-def detach_policy(target: Target, name: str, user: str) -> None:
+@sends(
+    "DetachPolicyFromUser",
+    {"PolicyName": "name", "UserName": "user"},
+    says="policy {name}: detached from {user}",
+    version=VIGIL,
+)
+def detach_policy() -> None:
     """Detach a policy from a user."""
-    target.client().vigil("DetachPolicyFromUser", {"PolicyName": name, "UserName": user})
-    click.echo(f"policy {name}: detached from {user}")
 
 
 @policies.command("for-user")

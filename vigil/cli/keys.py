@@ -12,9 +12,11 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from vigil.cli.actions import sends
 from vigil.cli.config import Target
-from vigil.cli.options import all_pages, json_option, key_values
+from vigil.cli.options import Paging, all_pages, json_option, key_values, paged
 from vigil.cli.output import emit, table
+from vigil.cli.tagging import Taggable, add_tag_commands, tag_list
 from vigil.client import VigilClient
 
 _STATES = ("Enabled", "Disabled", "PendingDeletion", "Deleted")
@@ -37,10 +39,6 @@ def _describe_each(client: VigilClient, key_ids: Sequence[str]) -> list[dict[str
         for key_id in progress.track(key_ids, description="Describing keys"):
             rows.append(client.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"])
     return rows
-
-
-def _tags(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]] | None:
-    return [{"TagKey": k, "TagValue": v} for k, v in pairs] or None
 
 
 @click.group()
@@ -89,7 +87,7 @@ def create(
             "DKMSInstanceId": instance,
             "EnableAutomaticRotation": True if rotation_interval else None,
             "RotationInterval": rotation_interval,
-            "Tags": _tags(tags),
+            "Tags": tag_list(tags),
         },
     )
     emit(body["KeyMetadata"], as_json=as_json)
@@ -103,42 +101,30 @@ def create(
     type=click.Choice(_STATES),
     help="Only keys in this state; repeatable (default: every state but Deleted).",
 )
-@click.option("--page", type=click.IntRange(min=1), default=None, help="Page number (default 1).")
-@click.option("--page-size", type=click.IntRange(1, 100), default=None, help="Keys per page (default 10).")
-@click.option("--all", "every", is_flag=True, help="Every page.")
+@paged("Keys")
 @json_option
 @click.pass_obj
 def list_keys(
     target: Target,
     states: tuple[str, ...],
-    page: int | None,
-    page_size: int | None,
-    every: bool,
+    paging: Paging,
     as_json: bool,
 ) -> None:
     """List keys with their state, spec, usage and description."""
-    if every and (page or page_size):
-        raise click.UsageError("--all cannot be combined with --page or --page-size")
     client = target.client()
     params: dict[str, Any] = {"Filters": [{"Key": "KeyState", "Values": list(states)}] if states else None}
-    if every:
-        items = all_pages(client, "ListKeys", params, ("Keys", "Key"))
-        total = len(items)
-    else:
-        body = client.call("ListKeys", {**params, "PageNumber": page or 1, "PageSize": page_size or 10})
-        items, total = body["Keys"]["Key"], int(body["TotalCount"])
+    items, total = paging.fetch(client, "ListKeys", params, ("Keys", "Key"))
     rows = _describe_each(client, [item["KeyId"] for item in items])
     if as_json:
         emit(rows, as_json=True)
-    else:
-        table(
-            [{c: m[f] for c, f in _LIST_COLUMNS.items()} for m in rows],
-            list(_LIST_COLUMNS),
-            as_json=False,
-            title="Keys",
-        )
-    if len(rows) < total and not as_json:
-        click.echo(f"showing {len(rows)} of {total} keys (page {page or 1}); use --page N or --all", err=True)
+        return
+    table(
+        [{c: m[f] for c, f in _LIST_COLUMNS.items()} for m in rows],
+        list(_LIST_COLUMNS),
+        as_json=False,
+        title="Keys",
+    )
+    paging.say_if_partial(len(rows), total, "keys")
 
 
 @keys.command()
@@ -152,39 +138,35 @@ def describe(target: Target, key: str, as_json: bool) -> None:
 
 @keys.command()
 @click.argument("key")
-@click.pass_obj
-def enable(target: Target, key: str) -> None:
+@sends("EnableKey", {"KeyId": "key"}, says="{key}: enabled")
+def enable() -> None:
     """Enable a disabled key."""
-    target.client().call("EnableKey", {"KeyId": key})
-    click.echo(f"{key}: enabled")
 
 
 @keys.command()
 @click.argument("key")
-@click.pass_obj
-def disable(target: Target, key: str) -> None:
+@sends("DisableKey", {"KeyId": "key"}, says="{key}: disabled")
+def disable() -> None:
     """Disable a key: it can no longer encrypt or decrypt until enabled again."""
-    target.client().call("DisableKey", {"KeyId": key})
-    click.echo(f"{key}: disabled")
 
 
 @keys.command("schedule-deletion")
 @click.argument("key")
 @click.option("--days", required=True, type=int, help="Pending window in days (7 to 366).")
-@click.pass_obj
-def schedule_deletion(target: Target, key: str, days: int) -> None:
+@sends(
+    "ScheduleKeyDeletion",
+    {"KeyId": "key", "PendingWindowInDays": "days"},
+    says="{key}: pending deletion; its material will be destroyed in {days} days",
+)
+def schedule_deletion() -> None:
     """Schedule a key's destruction after a pending window; cancel-deletion undoes it until then."""
-    target.client().call("ScheduleKeyDeletion", {"KeyId": key, "PendingWindowInDays": days})
-    click.echo(f"{key}: pending deletion; its material will be destroyed in {days} days")
 
 
 @keys.command("cancel-deletion")
 @click.argument("key")
-@click.pass_obj
-def cancel_deletion(target: Target, key: str) -> None:
+@sends("CancelKeyDeletion", {"KeyId": "key"}, says="{key}: deletion cancelled")
+def cancel_deletion() -> None:
     """Cancel a scheduled deletion; the key is enabled again."""
-    target.client().call("CancelKeyDeletion", {"KeyId": key})
-    click.echo(f"{key}: deletion cancelled")
 
 
 @keys.command()
@@ -259,39 +241,6 @@ def public_key(target: Target, key: str, version_id: str | None, as_json: bool) 
         click.echo(str(body["PublicKey"]).rstrip("\n"))
 
 
-# -- tags ------------------------------------------------------------------------------------
-
-
-@keys.command()
-@click.argument("key")
-@click.argument("tags", nargs=-1, required=True, metavar="NAME=VALUE", callback=key_values)
-@click.pass_obj
-def tag(target: Target, key: str, tags: tuple[tuple[str, str], ...]) -> None:
-    """Set tags on a key: vigil keys tag KEY env=prod team=payments."""
-    target.client().call("TagResource", {"KeyId": key, "Tags": _tags(tags)})
-    click.echo(f"{key}: tagged {', '.join(k for k, _ in tags)}")
-
-
-@keys.command()
-@click.argument("key")
-@click.argument("names", nargs=-1, required=True)
-@click.pass_obj
-def untag(target: Target, key: str, names: tuple[str, ...]) -> None:
-    """Remove tags from a key by name."""
-    target.client().call("UntagResource", {"KeyId": key, "TagKeys": list(names)})
-    click.echo(f"{key}: untagged {', '.join(names)}")
-
-
-@keys.command("tags")
-@click.argument("key")
-@json_option
-@click.pass_obj
-def list_tags(target: Target, key: str, as_json: bool) -> None:
-    """List a key's tags."""
-    rows = target.client().call("ListResourceTags", {"KeyId": key})["Tags"]["Tag"]
-    table(rows, ("TagKey", "TagValue"), as_json=as_json, title="Tags")
-
-
 # -- aliases ---------------------------------------------------------------------------------
 
 
@@ -303,30 +252,24 @@ def alias() -> None:
 @alias.command("create")
 @click.argument("alias_name", metavar="ALIAS")
 @click.argument("key")
-@click.pass_obj
-def create_alias(target: Target, alias_name: str, key: str) -> None:
+@sends("CreateAlias", {"AliasName": "alias_name", "KeyId": "key"}, says="{alias_name} -> {key}")
+def create_alias() -> None:
     """Point a new alias (alias/NAME) at KEY."""
-    target.client().call("CreateAlias", {"AliasName": alias_name, "KeyId": key})
-    click.echo(f"{alias_name} -> {key}")
 
 
 @alias.command("update")
 @click.argument("alias_name", metavar="ALIAS")
 @click.argument("key")
-@click.pass_obj
-def update_alias(target: Target, alias_name: str, key: str) -> None:
+@sends("UpdateAlias", {"AliasName": "alias_name", "KeyId": "key"}, says="{alias_name} -> {key}")
+def update_alias() -> None:
     """Point an existing alias at another key."""
-    target.client().call("UpdateAlias", {"AliasName": alias_name, "KeyId": key})
-    click.echo(f"{alias_name} -> {key}")
 
 
 @alias.command("delete")
 @click.argument("alias_name", metavar="ALIAS")
-@click.pass_obj
-def delete_alias(target: Target, alias_name: str) -> None:
+@sends("DeleteAlias", {"AliasName": "alias_name"}, says="{alias_name}: deleted")
+def delete_alias() -> None:
     """Delete an alias; the key itself is untouched."""
-    target.client().call("DeleteAlias", {"AliasName": alias_name})
-    click.echo(f"{alias_name}: deleted")
 
 
 @alias.command("list")
@@ -339,5 +282,7 @@ def list_aliases(target: Target, key: str | None, as_json: bool) -> None:
     rows = all_pages(target.client(), action, params, ("Aliases", "Alias"))
     table(rows, ("AliasName", "KeyId"), as_json=as_json, title="Aliases")
 
+
+add_tag_commands(keys, Taggable("key", "KEY", "KeyId"))
 
 COMMANDS: list[click.Command] = [keys]

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import click
 
+from vigil.cli.actions import sends
 from vigil.cli.config import Target
 from vigil.cli.options import json_option
 from vigil.cli.output import table
+from vigil.client import VIGIL
 
 _NOTICE_COLUMNS = ("CreateTime", "ConsumerName", "VersionId", "Status", "Attempts", "LastError")
 
@@ -23,13 +25,14 @@ def consumers() -> None:
 @click.argument("name")
 @click.argument("consumer")
 @click.option("--url", required=True, help="The http(s) URL that receives the signed notices.")
-@click.pass_obj
-def add_consumer(target: Target, name: str, consumer: str, url: str) -> None:
+@sends(
+    "PutSecretConsumer",
+    {"SecretName": "name", "ConsumerName": "consumer", "WebhookUrl": "url"},
+    says="{name}: consumer {consumer} -> {url}",
+    version=VIGIL,
+)
+def add_consumer() -> None:
     """Register CONSUMER of secret NAME, or point an existing one at a new URL."""
-    target.client().vigil(
-        "PutSecretConsumer", {"SecretName": name, "ConsumerName": consumer, "WebhookUrl": url}
-    )
-    click.echo(f"{name}: consumer {consumer} -> {url}")
 
 
 @consumers.command("list")
@@ -45,11 +48,14 @@ def list_consumers(target: Target, name: str, as_json: bool) -> None:
 @consumers.command("remove")
 @click.argument("name")
 @click.argument("consumer")
-@click.pass_obj
-def remove_consumer(target: Target, name: str, consumer: str) -> None:
+@sends(
+    "DeleteSecretConsumer",
+    {"SecretName": "name", "ConsumerName": "consumer"},
+    says="{name}: consumer {consumer} removed",
+    version=VIGIL,
+)
+def remove_consumer() -> None:
     """Stop notifying CONSUMER about secret NAME."""
-    target.client().vigil("DeleteSecretConsumer", {"SecretName": name, "ConsumerName": consumer})
-    click.echo(f"{name}: consumer {consumer} removed")
 
 
 @consumers.command("notices")

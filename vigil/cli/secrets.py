@@ -10,16 +10,17 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from vigil.cli import secret_consumers, secret_rotation
+from vigil.cli.actions import sends
 from vigil.cli.config import Target
-from vigil.cli.options import F, all_pages, exactly_one, json_option, key_values
+from vigil.cli.options import F, Paging, all_pages, exactly_one, json_option, key_values, paged
 from vigil.cli.output import emit, table
+from vigil.cli.tagging import Taggable, add_tag_commands, tag_list
 
 _TYPES = ("Generic", "Rds", "RAMCredentials")
 # table column -> ListSecrets field; creation time is left to --json so a row fits 80 columns
@@ -34,10 +35,6 @@ _LIST_COLUMNS = {
 def _result(body: dict[str, Any]) -> dict[str, Any]:
     body.pop("RequestId", None)
     return body
-
-
-def _tags(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]] | None:
-    return [{"TagKey": k, "TagValue": v} for k, v in pairs] or None
 
 
 # -- reading a value from the command line -----------------------------------------------------
@@ -173,7 +170,7 @@ def create(
         "ExtendedConfig": _extended_config(extended_config, extended_config_file),
         "RotationInterval": rotation_interval,
         "EnableAutomaticRotation": True if auto_rotate else None,
-        "Tags": _tags(tags),
+        "Tags": tag_list(tags),
     }
     emit(_result(target.client().call("CreateSecret", params)), as_json=as_json)
 
@@ -258,43 +255,29 @@ def describe(target: Target, name: str, as_json: bool) -> None:
 @secrets.command("list")
 @click.option("--name-contains", default=None, metavar="TEXT", help="Only secrets whose name contains TEXT.")
 @click.option("--type", "secret_type", type=click.Choice(_TYPES), default=None, help="Only this type.")
-@click.option("--page", type=click.IntRange(min=1), default=None, help="Page number (default 1).")
-@click.option("--page-size", type=click.IntRange(1, 100), default=None, help="Secrets per page (default 10).")
-@click.option("--all", "every", is_flag=True, help="Every page.")
+@paged("Secrets")
 @json_option
 @click.pass_obj
 def list_secrets(
     target: Target,
     name_contains: str | None,
     secret_type: str | None,
-    page: int | None,
-    page_size: int | None,
-    every: bool,
+    paging: Paging,
     as_json: bool,
 ) -> None:
     """List secrets by name with their type and dates (including those pending deletion)."""
-    if every and (page or page_size):
-        raise click.UsageError("--all cannot be combined with --page or --page-size")
     filters = [
         {"Key": key, "Values": [value]}
         for key, value in (("SecretName", name_contains), ("SecretType", secret_type))
         if value is not None
     ]
-    client = target.client()
     params: dict[str, Any] = {"Filters": filters or None}
-    if every:
-        rows = all_pages(client, "ListSecrets", params, ("SecretList", "Secret"))
-        total = len(rows)
-    else:
-        body = client.call("ListSecrets", {**params, "PageNumber": page or 1, "PageSize": page_size or 10})
-        rows, total = body["SecretList"]["Secret"], int(body["TotalCount"])
+    rows, total = paging.fetch(target.client(), "ListSecrets", params, ("SecretList", "Secret"))
     if not as_json:
         rows = [{c: item[f] for c, f in _LIST_COLUMNS.items()} for item in rows]
     table(rows, list(_LIST_COLUMNS), as_json=as_json, title="Secrets")
-    if len(rows) < total and not as_json:
-        click.echo(
-            f"showing {len(rows)} of {total} secrets (page {page or 1}); use --page N or --all", err=True
-        )
+    if not as_json:
+        paging.say_if_partial(len(rows), total, "secrets")
 
 
 @secrets.command()
@@ -387,46 +370,14 @@ def delete(target: Target, name: str, recovery_days: int | None, force: bool, as
 
 @secrets.command()
 @click.argument("name")
-@click.pass_obj
-def restore(target: Target, name: str) -> None:
+@sends("RestoreSecret", {"SecretName": "name"}, says="{name}: restored")
+def restore() -> None:
     """Cancel a scheduled deletion during its recovery window."""
-    target.client().call("RestoreSecret", {"SecretName": name})
-    click.echo(f"{name}: restored")
 
 
-# -- tags ------------------------------------------------------------------------------------
-
-
-@secrets.command()
-@click.argument("name")
-@click.argument("tags", nargs=-1, required=True, metavar="NAME=VALUE", callback=key_values)
-@click.pass_obj
-def tag(target: Target, name: str, tags: tuple[tuple[str, str], ...]) -> None:
-    """Set tags on a secret: vigil secrets tag NAME env=prod team=payments."""
-    target.client().call("TagResource", {"SecretName": name, "Tags": _tags(tags)})
-    click.echo(f"{name}: tagged {', '.join(k for k, _ in tags)}")
-
-
-@secrets.command()
-@click.argument("name")
-@click.argument("keys", nargs=-1, required=True, metavar="TAG")
-@click.pass_obj
-def untag(target: Target, name: str, keys: tuple[str, ...]) -> None:
-    """Remove tags from a secret by name."""
-    target.client().call("UntagResource", {"SecretName": name, "TagKeys": list(keys)})
-    click.echo(f"{name}: untagged {', '.join(keys)}")
-
-
-@secrets.command("tags")
-@click.argument("name")
-@json_option
-@click.pass_obj
-def list_tags(target: Target, name: str, as_json: bool) -> None:
-    """List a secret's tags."""
-    rows = target.client().call("ListResourceTags", {"SecretName": name})["Tags"]["Tag"]
-    table(rows, ("TagKey", "TagValue"), as_json=as_json, title=f"Tags of {name}")
-
-
+add_tag_commands(
+    secrets, Taggable("secret", "NAME", "SecretName", title="Tags of {ref}", names_metavar="TAG")
+)
 for command in secret_rotation.COMMANDS:
     secrets.add_command(command)
 secrets.add_command(secret_consumers.consumers)

@@ -6,8 +6,9 @@ Served from the key ring in memory; nothing here writes to the database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
 from vigil.errors import InvalidArgument
 from vigil.keys import ciphertext
@@ -15,12 +16,22 @@ from vigil.keys.ciphertext import Envelope
 from vigil.keys.crypto import AsymmetricKey, InvalidCiphertext, Random, SymmetricKey
 from vigil.keys.model import Key, UnsupportedOperation, require_state_for_use, require_usage
 from vigil.keys.service import KeyService
-from vigil.keys.specs import KeyUsage, is_symmetric, parse_algorithm
+from vigil.keys.specs import Algorithm, KeyUsage, is_symmetric, parse_algorithm
 
 MAX_PLAINTEXT = 6144
 NONCE_BYTES = 12
 
 Context = Mapping[str, object] | None
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# the API action each asymmetric operation serves, and the key usage that action needs
+_ACTIONS: dict[Callable[..., object], tuple[str, KeyUsage]] = {
+    AsymmetricKey.encrypt: ("AsymmetricEncrypt", KeyUsage.ENCRYPT_DECRYPT),
+    AsymmetricKey.decrypt: ("AsymmetricDecrypt", KeyUsage.ENCRYPT_DECRYPT),
+    AsymmetricKey.sign: ("AsymmetricSign", KeyUsage.SIGN_VERIFY),
+    AsymmetricKey.verify: ("AsymmetricVerify", KeyUsage.SIGN_VERIFY),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,36 +128,28 @@ class DataPlane:
     def asymmetric(
         self, account_id: str, key_ref: str, version_id: str | None, usage: KeyUsage, action: str
     ) -> tuple[Key, str, AsymmetricKey]:
+        """The key, its version (the primary unless one is named) and that version's key pair."""
         key = self.usable_key(account_id, key_ref, usage, action)
-        version = version_id or key.primary_version_id
-        material = self._ring.material(key, version)
-        if not isinstance(material, AsymmetricKey):
-            raise UnsupportedOperation(f"{action} needs an asymmetric key; {key.key_id} is {key.spec}")
+        version, material = self._key_pair(key, version_id, action)
         return key, version, material
 
     def asymmetric_encrypt(
         self, account_id: str, key_ref: str, version_id: str | None, algorithm: str, plaintext: bytes
     ) -> tuple[Key, str, bytes]:
-        key, version, material = self.asymmetric(
-            account_id, key_ref, version_id, KeyUsage.ENCRYPT_DECRYPT, "AsymmetricEncrypt"
-        )
-        return key, version, material.encrypt(parse_algorithm(algorithm), plaintext)
+        """Encrypts PLAINTEXT with the public key of an ENCRYPT/DECRYPT key's version."""
+        return self._perform(AsymmetricKey.encrypt, account_id, key_ref, version_id, algorithm, plaintext)
 
     def asymmetric_decrypt(
         self, account_id: str, key_ref: str, version_id: str | None, algorithm: str, blob: bytes
     ) -> tuple[Key, str, bytes]:
-        key, version, material = self.asymmetric(
-            account_id, key_ref, version_id, KeyUsage.ENCRYPT_DECRYPT, "AsymmetricDecrypt"
-        )
-        return key, version, material.decrypt(parse_algorithm(algorithm), blob)
+        """Decrypts BLOB with the private key of an ENCRYPT/DECRYPT key's version."""
+        return self._perform(AsymmetricKey.decrypt, account_id, key_ref, version_id, algorithm, blob)
 
     def sign(
         self, account_id: str, key_ref: str, version_id: str | None, algorithm: str, digest: bytes
     ) -> tuple[Key, str, bytes]:
-        key, version, material = self.asymmetric(
-            account_id, key_ref, version_id, KeyUsage.SIGN_VERIFY, "AsymmetricSign"
-        )
-        return key, version, material.sign(parse_algorithm(algorithm), digest)
+        """Signs a SHA-256 DIGEST with the private key of a SIGN/VERIFY key's version."""
+        return self._perform(AsymmetricKey.sign, account_id, key_ref, version_id, algorithm, digest)
 
     def verify(
         self,
@@ -157,16 +160,36 @@ class DataPlane:
         digest: bytes,
         signature: bytes,
     ) -> tuple[Key, str, bool]:
-        key, version, material = self.asymmetric(
-            account_id, key_ref, version_id, KeyUsage.SIGN_VERIFY, "AsymmetricVerify"
+        """Whether SIGNATURE over DIGEST is valid for a SIGN/VERIFY key's version."""
+        return self._perform(
+            AsymmetricKey.verify, account_id, key_ref, version_id, algorithm, digest, signature
         )
-        return key, version, material.verify(parse_algorithm(algorithm), digest, signature)
+
+    def _perform(
+        self,
+        operation: Callable[Concatenate[AsymmetricKey, Algorithm, P], R],
+        account_id: str,
+        key_ref: str,
+        version_id: str | None,
+        algorithm: str,
+        *data: P.args,
+        **options: P.kwargs,
+    ) -> tuple[Key, str, R]:
+        """Runs OPERATION with the key pair of a key's version, once the key is fit for its action."""
+        action, usage = _ACTIONS[operation]
+        key, version, material = self.asymmetric(account_id, key_ref, version_id, usage, action)
+        return key, version, operation(material, parse_algorithm(algorithm), *data, **options)
 
     def public_key(self, account_id: str, key_ref: str, version_id: str | None) -> tuple[Key, str, str]:
+        """The PEM public key of an asymmetric key's version, whatever the key's usage."""
         key = self._keys.resolve(account_id, key_ref)
         require_state_for_use(key)
+        version, material = self._key_pair(key, version_id, "GetPublicKey")
+        return key, version, material.public_key_pem()
+
+    def _key_pair(self, key: Key, version_id: str | None, action: str) -> tuple[str, AsymmetricKey]:
         version = version_id or key.primary_version_id
         material = self._ring.material(key, version)
         if not isinstance(material, AsymmetricKey):
-            raise UnsupportedOperation(f"GetPublicKey needs an asymmetric key; {key.key_id} is {key.spec}")
-        return key, version, material.public_key_pem()
+            raise UnsupportedOperation(f"{action} needs an asymmetric key; {key.key_id} is {key.spec}")
+        return version, material

@@ -7,6 +7,7 @@ given, so a base64 caller gets base64 back and GenerateDataKey's Plaintext round
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from vigil.dialects.alibaba.kms_keys import key_resource
@@ -14,6 +15,7 @@ from vigil.dialects.alibaba.pop import Params
 from vigil.errors import FailedPrecondition, InvalidArgument
 from vigil.http.calls import CallContext, Operation
 from vigil.keys.crypto import random_password
+from vigil.keys.model import Key
 from vigil.keys.specs import KeyUsage
 
 Result = dict[str, Any]
@@ -127,58 +129,48 @@ def re_encrypt(ctx: CallContext, p: Params) -> Result:
     return {"CiphertextBlob": _b64(sealed.blob), "KeyId": sealed.key_id, "KeyVersionId": sealed.version_id}
 
 
-def asymmetric_encrypt(ctx: CallContext, p: Params) -> Result:
-    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.ENCRYPT_DECRYPT)
-    key, version, blob = ctx.services.data_plane.asymmetric_encrypt(
-        ctx.account_id,
-        p.required("KeyId"),
-        p.str("KeyVersionId"),
-        p.required("Algorithm"),
-        p.base64("Plaintext"),
-    )
-    return {"CiphertextBlob": _b64(blob), "KeyId": key.key_id, "KeyVersionId": version}
+def _asymmetric(
+    ctx: CallContext,
+    p: Params,
+    operation: Callable[..., tuple[Key, str, Any]],
+    usage: KeyUsage,
+    inputs: Sequence[str],
+    output: str,
+) -> Result:
+    """Runs a DataPlane asymmetric OPERATION on KeyId, KeyVersionId, Algorithm and the base64 INPUTS.
 
-
-def asymmetric_decrypt(ctx: CallContext, p: Params) -> Result:
-    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.ENCRYPT_DECRYPT)
-    key, version, plaintext = ctx.services.data_plane.asymmetric_decrypt(
-        ctx.account_id,
-        p.required("KeyId"),
-        p.str("KeyVersionId"),
-        p.required("Algorithm"),
-        p.base64("CiphertextBlob"),
-    )
+    The answer carries the operation's result under OUTPUT: base64 bytes, or a verdict as is.
+    """
+    key_ref = p.required("KeyId")
+    _dry_run(ctx, p, key_ref, usage)
+    version_id, algorithm = p.str("KeyVersionId"), p.required("Algorithm")
+    key, version, value = operation(ctx.account_id, key_ref, version_id, algorithm, *map(p.base64, inputs))
     return {
-        "Plaintext": _b64(plaintext),
+        output: value if isinstance(value, bool) else _b64(value),
         "KeyId": key.key_id,
         "KeyVersionId": version,
-        "CiphertextForRecipient": "",
     }
 
 
+def asymmetric_encrypt(ctx: CallContext, p: Params) -> Result:
+    encrypt = ctx.services.data_plane.asymmetric_encrypt
+    return _asymmetric(ctx, p, encrypt, KeyUsage.ENCRYPT_DECRYPT, ["Plaintext"], "CiphertextBlob")
+
+
+def asymmetric_decrypt(ctx: CallContext, p: Params) -> Result:
+    decrypt = ctx.services.data_plane.asymmetric_decrypt
+    answer = _asymmetric(ctx, p, decrypt, KeyUsage.ENCRYPT_DECRYPT, ["CiphertextBlob"], "Plaintext")
+    return {**answer, "CiphertextForRecipient": ""}
+
+
 def asymmetric_sign(ctx: CallContext, p: Params) -> Result:
-    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.SIGN_VERIFY)
-    key, version, signature = ctx.services.data_plane.sign(
-        ctx.account_id,
-        p.required("KeyId"),
-        p.str("KeyVersionId"),
-        p.required("Algorithm"),
-        p.base64("Digest"),
-    )
-    return {"Value": _b64(signature), "KeyId": key.key_id, "KeyVersionId": version}
+    sign = ctx.services.data_plane.sign
+    return _asymmetric(ctx, p, sign, KeyUsage.SIGN_VERIFY, ["Digest"], "Value")
 
 
 def asymmetric_verify(ctx: CallContext, p: Params) -> Result:
-    _dry_run(ctx, p, p.required("KeyId"), KeyUsage.SIGN_VERIFY)
-    key, version, ok = ctx.services.data_plane.verify(
-        ctx.account_id,
-        p.required("KeyId"),
-        p.str("KeyVersionId"),
-        p.required("Algorithm"),
-        p.base64("Digest"),
-        p.base64("Value"),
-    )
-    return {"Value": ok, "KeyId": key.key_id, "KeyVersionId": version}
+    verify = ctx.services.data_plane.verify
+    return _asymmetric(ctx, p, verify, KeyUsage.SIGN_VERIFY, ["Digest", "Value"], "Value")
 
 
 def get_public_key(ctx: CallContext, p: Params) -> Result:
