@@ -182,7 +182,9 @@ def test_events_and_quota_arm_states_survive_a_restart(start_server: Any, tmp_pa
 def test_a_discarded_rotation_version_is_never_announced(server: RunningServer) -> None:
     secrets, rotations, acct = server.app.services.secrets, server.app.services.rotations, server.account_id
     with LocalReceiver(Reply(200), Reply(500)) as hook:
-        secrets.create_secret(acct, NewSecret("hooked", b"one", extended_config={"RotationWebhook": hook.url}))
+        secrets.create_secret(
+            acct, NewSecret("hooked", b"one", extended_config={"RotationWebhook": hook.url})
+        )
         with pytest.raises(Exception, match="setSecret"):
             rotations.rotate_secret(acct, "hooked")
     created = [e.content["versionId"] for e in events(server, "Secret:SecretVersion:Created")]
