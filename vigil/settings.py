@@ -5,6 +5,7 @@ This is the only module that knows the names of Vigil's environment variables.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -78,7 +79,7 @@ class Settings:
             region=env.get("VIGIL_REGION"),
             project_id=env.get("VIGIL_PROJECT_ID"),
             log_level=env.get("VIGIL_LOG_LEVEL", "info"),
-            workers=_int(env, "VIGIL_WORKERS", 1),
+            workers=_int(env, "VIGIL_WORKERS", default_workers()),
             event_retention_days=_int(env, "VIGIL_EVENT_RETENTION_DAYS", 90),
             nonce_slots=_int(env, "VIGIL_NONCE_SLOTS", 1 << 22),
         )
@@ -117,6 +118,11 @@ class Settings:
     @property
     def resolved_root_key_file(self) -> Path:
         return self.root_key_file or self.data_dir / "root.key"
+
+
+def default_workers() -> int:
+    """One worker process per CPU (at most 8): a Python process uses one core."""
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -70,7 +70,7 @@ def cli(
     "--workers",
     type=int,
     default=None,
-    help="Worker processes sharing the port (default 1, or VIGIL_WORKERS); use the number of cores.",
+    help="Worker processes sharing the port (default: one per CPU, or VIGIL_WORKERS).",
 )
 @click.pass_obj
 def serve(
