@@ -122,7 +122,9 @@ class Settings:
 
 def default_workers() -> int:
     """One worker process per CPU (at most 8): a Python process uses one core."""
-    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    return max(
+        1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
