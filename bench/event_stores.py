@@ -22,8 +22,6 @@ from processes import Child, free_port, spawn, venv_command, wait_ready
 
 from vigil.app import App, build
 from vigil.settings import Secret, Settings
-from vigil.storage.engine import SqliteDatabase
-from vigil.storage.migrations import migrate
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REGION = "cn-hangzhou"
@@ -95,25 +93,6 @@ def throwaway_database(admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
-def scratch_store(backend: str, workdir: Path, admin_url: str = PG_ADMIN_URL) -> Iterator[str | Path]:
-    """An empty migrated store outside the one under test: a SQLite file path or a database URL."""
-    if backend == "sqlite":
-        path = workdir / f"scratch-{uuid.uuid4().hex[:8]}.db"
-        db = SqliteDatabase(path)
-        migrate(db)
-        db.close()
-        yield path
-        return
-    with throwaway_database(admin_url) as url:
-        from vigil.storage.engine import PostgresDatabase
-
-        db = PostgresDatabase(url)
-        migrate(db)
-        db.close()
-        yield url
 
 
 def postgres_facts(url: str) -> dict[str, str]:

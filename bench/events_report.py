@@ -73,13 +73,10 @@ def _ingest_table(ingest: dict[str, Any]) -> str:
     labels = {
         "batched": f"EventCenter, {ingest['batch']:,} events per transaction (backfill)",
         "single": "EventCenter, one event per transaction (live)",
-        "what_if_executemany": "what-if: each transaction's INSERTs as one executemany (scratch store)",
-        "what_if_executemany_indexes": "what-if: executemany, with the proposed indexes (scratch store)",
     }
-    for key, label in labels.items():
-        run = ingest.get(key)
-        if run is None:
-            continue
+    runs = [(label, ingest[key]) for key, label in labels.items()]
+    runs += [(f"what-if, the next events: {run['label']}", run) for run in ingest.get("what_if", [])]
+    for label, run in runs:
         cpu = run["cpu"]
         rows.append(
             f"| {label} | {run['events']:,} | {run['transactions']:,} | {run['events_per_s']:,.0f} "

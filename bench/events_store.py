@@ -7,30 +7,31 @@ Per backend, on a fresh store: fill it with N events (default 1,000,000) spread 
 transactions of 1,000 through EventCenter; ingest live events one per transaction; time 200
 randomised queries of each typical filter through EventCenter.search, a subset through the CMS SDK
 against ``vigil serve`` on the same store; then time ScheduleKeyDeletion → event in the SSE stream.
-The targets are issue 4's. The exit status is 1 if a measurement was invalid (an error answer, a
-lost stream event), not when a target is missed.
+Last come the what-ifs, on the same store: the proposed indexes (and, on PostgreSQL, statistics),
+then the next events written the proposed ways. The targets are issue 4's. The exit status is 1 if
+a measurement was invalid (an error answer, a lost stream event), not when a target is missed.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 from cpu_shares import CpuSplit, metered
-from event_stores import PG_ADMIN_URL, REGION, StoreUnderTest, fresh_store, scratch_store, wait_for_autovacuum
-from events_batching import ExecutemanyDatabase
+from event_stores import REGION, StoreUnderTest, fresh_store, wait_for_autovacuum
+from events_batching import ProposedWrites
 from events_indexes import analyze, apply_proposed_indexes, restore_shipped_indexes
 from events_ingest import BackfillClock, IngestRun, fill, ingest_singly, say
 from events_mix import EventMix
+from events_options import Options, parse_args
 from events_queries import (
     FILTERS,
     INDEXED,
@@ -56,84 +57,22 @@ from vigil.clock import DAY_MS, SystemClock
 from vigil.events import store
 from vigil.events.service import EventCenter
 
-RESULTS = Path(__file__).with_name("results")
 TARGET_EVENTS_PER_S = 20_000
 TARGET_P95_MS = 50.0
 SPAN_DAYS = 90
 MARGIN_MS = 3_600_000
 """The oldest hour of the 90 days is left empty, so the server's retention job deletes nothing during the run."""
 WARMUP_QUERIES = 10
-MAX_STREAM_CALLS = 240
+INGEST_WHAT_IFS: tuple[tuple[str, dict[str, bool] | None], ...] = (
+    ("as shipped (EventCenter, one statement per event)", None),
+    ("executemany per transaction", {"batched": True, "ordered_ids": False}),
+    ("time-ordered event ids", {"batched": False, "ordered_ids": True}),
+    ("executemany + time-ordered event ids", {"batched": True, "ordered_ids": True}),
+    ("executemany + time-ordered event ids + proposed indexes", {"batched": True, "ordered_ids": True}),
+)
+"""(label, ProposedWrites options or None for the app's own Database); see events_batching.py."""
 ATTEMPTS = 3
 """A query set measured while other processes were busy is measured again, up to this many times."""
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    events: int
-    backends: tuple[str, ...]
-    batch: int
-    queries: int
-    http_queries: int
-    stream_calls: int
-    single: int
-    single_budget_s: float
-    page_size: int
-    seed: int
-    what_if_events: int
-    what_if_keyword_queries: int
-    autovacuum_wait_s: float
-    pg_admin_url: str
-    results_dir: Path
-
-    def to_json(self) -> dict[str, Any]:
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "pg_admin_url"}
-        return {name: str(v) if isinstance(v, Path) else v for name, v in values.items()}
-
-
-def parse_args(argv: Sequence[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--events", type=int, default=None, help="events to fill (default 1,000,000)")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="100,000 events and fewer queries and calls")
-    parser.add_argument("--batch", type=int, default=1000, help="events per transaction (default 1,000)")
-    parser.add_argument("--queries", type=int, default=None, help="queries per filter (default 200)")
-    parser.add_argument(
-        "--http-queries", type=int, default=None, help="of those, through the SDK (default 50)"
-    )
-    parser.add_argument(
-        "--stream-calls", type=int, default=None, help="ScheduleKeyDeletion calls (default 200)"
-    )
-    parser.add_argument("--page-size", type=int, default=10, help="PageSize of each query (default 10)")
-    parser.add_argument("--seed", type=int, default=4, help="seed of the event mix and the query values")
-    parser.add_argument(
-        "--pg-admin-url", default=PG_ADMIN_URL, help=f"where databases are made ({PG_ADMIN_URL})"
-    )
-    parser.add_argument("--results-dir", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    quick = args.quick
-    if args.stream_calls is not None and not 1 <= args.stream_calls <= MAX_STREAM_CALLS:
-        # every stream measurement creates calls + 10 keys, up to four times, under the 1,000-key quota
-        parser.error(f"--stream-calls must be 1-{MAX_STREAM_CALLS}")
-    return Options(
-        events=args.events or (100_000 if quick else 1_000_000),
-        backends=("sqlite", "postgresql") if args.backend == "both" else (args.backend,),
-        batch=args.batch,
-        queries=args.queries or (50 if quick else 200),
-        http_queries=args.http_queries or (20 if quick else 50),
-        stream_calls=args.stream_calls or (50 if quick else 200),
-        single=1000 if quick else 5000,
-        single_budget_s=10.0 if quick else 30.0,
-        page_size=args.page_size,
-        seed=args.seed,
-        what_if_events=20_000 if quick else 100_000,
-        what_if_keyword_queries=20 if quick else 50,
-        autovacuum_wait_s=120.0 if quick else 300.0,
-        pg_admin_url=args.pg_admin_url,
-        results_dir=args.results_dir,
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_signal)
-    options = parse_args(argv)
+    options = parse_args(__doc__ or "", argv)
     started = datetime.now(UTC)
     facts = machine_facts(options.backends, options.pg_admin_url)
     print("## Machine\n\n" + "\n".join(f"- {k}: {v}" for k, v in facts.items()) + "\n", flush=True)
@@ -236,7 +175,7 @@ class BackendRun:
         result["events_stored"] = _count_events(app)
         queries = {kind: self._draw(kind, mix, span, now) for kind in FILTERS}
         result["queries"] = {
-            kind: {"service": self._service(app, qs, len(qs))} for kind, qs in queries.items()
+            kind: {"service": self._service(app, qs, self.options.queries)} for kind, qs in queries.items()
         }
         explained = {
             kind: self._slowest(qs, result["queries"][kind]["service"]) for kind, qs in queries.items()
@@ -257,6 +196,7 @@ class BackendRun:
             ]
         finally:
             child.stop()
+        result["ingest"]["what_if"] = self._ingest_what_ifs(target, app, mix, span)
         _strip(result)
         result["problems"] = self.problems
         return result
@@ -282,29 +222,39 @@ class BackendRun:
         with metered() as cpu:
             single = ingest_singly(live_center(app), account_id, mix, options.single, options.single_budget_s)
         found["single"] = _ingest_json(single, cpu)
-        found["what_if_executemany"] = self._scratch_fill(mix, span, account_id, region, indexes=False)
-        found["what_if_executemany_indexes"] = self._scratch_fill(mix, span, account_id, region, indexes=True)
         return found
 
-    def _scratch_fill(
-        self, mix: EventMix, span: tuple[int, int], account_id: str, region: str, *, indexes: bool
-    ) -> dict[str, Any]:
-        """The same fill on a scratch store, each transaction's INSERTs sent as one executemany."""
-        events = self.options.what_if_events
-        extra = " and the proposed indexes" if indexes else ""
-        say(f"what-if: {events:,} events, INSERTs as one executemany per transaction{extra} (scratch store)")
-        with scratch_store(self.backend, self.workdir, self.options.pg_admin_url) as where:
-            db = ExecutemanyDatabase(self.backend, where)
+    def _ingest_what_ifs(
+        self, target: StoreUnderTest, app: App, mix: EventMix, span: tuple[int, int]
+    ) -> list[dict[str, Any]]:
+        """The next events on the full store, written as shipped and the proposed ways, in turn."""
+        db, account_id, region = app.services.db, app.bootstrap.account.account_id, app.services.region
+        restore_shipped_indexes(db)
+        events, spacing = self.options.what_if_events, (span[1] - span[0]) / self.options.events
+        start, found = SystemClock().now_ms(), []
+        for label, writes in INGEST_WHAT_IFS:
+            say(f"ingest what-if, the next {events:,} events: {label}")
+            if "proposed indexes" in label:
+                apply_proposed_indexes(db)
+            clock = BackfillClock(start, start + round(events * spacing), events)
+            start = clock.end_ms
+            where = target.database_url or target.data_dir / "vigil.db"
+            writer = db if writes is None else ProposedWrites(self.backend, where, **writes)
             try:
-                if indexes:
-                    apply_proposed_indexes(db)
-                clock = BackfillClock(*span, events)
-                center = EventCenter(db, clock, lambda: region)
                 with metered() as cpu:
-                    run = fill(center, db, account_id, mix, clock, self.options.batch)
+                    run = fill(
+                        EventCenter(writer, clock, lambda: region),
+                        writer,
+                        account_id,
+                        mix,
+                        clock,
+                        self.options.batch,
+                    )
             finally:
-                db.close()
-        return _ingest_json(run, cpu)
+                if isinstance(writer, ProposedWrites):
+                    writer.close()
+            found.append({"label": label, **_ingest_json(run, cpu)})
+        return found
 
     # -- queries -----------------------------------------------------------------------------
 
