@@ -1,6 +1,6 @@
 """Filling the event store through the EventCenter, in batches and one event per transaction.
 
-History is backfilled through the production code path: ``EventCenter.raise_event`` for KMS events
+History is backfilled through the production code path: ``EventCenter.raise_many`` for KMS events
 (as the key and secret services call it) and ``EventCenter.ingest`` for Kafka's (as PutSystemEvents
 calls it), each batch inside one ``Database.transaction()`` that both calls join. The only thing
 the benchmark supplies is the EventCenter's clock: a BackfillClock, whose successive readings are
@@ -19,6 +19,7 @@ from typing import Any
 from events_mix import Batch, EventMix
 
 from vigil.clock import SystemClock
+from vigil.events.model import EventDraft
 from vigil.events.service import EventCenter
 from vigil.storage.engine import Database
 
@@ -65,10 +66,11 @@ class IngestRun:
 
 
 def store_batch(center: EventCenter, db: Database | None, account_id: str, batch: Batch) -> None:
-    """One transaction: every KMS raise, then the Kafka payloads through the ingest (with ``db`` None,
-    no enclosing transaction: each raise_event or ingest call commits its own)."""
+    """One transaction: the KMS events as one batch, then the Kafka payloads through the ingest (with
+    ``db`` None, no enclosing transaction: each raise or ingest call commits its own)."""
     with db.transaction() if db is not None else nullcontext():
-        for event in batch.kms:
+        if len(batch.kms) == 1:
+            event = batch.kms[0]
             center.raise_event(
                 account_id,
                 event.name,
@@ -76,6 +78,9 @@ def store_batch(center: EventCenter, db: Database | None, account_id: str, batch
                 instance_name=event.instance_name,
                 content=event.content,
             )
+        elif batch.kms:
+            drafts = [EventDraft(e.name, e.resource_id, e.instance_name, e.content) for e in batch.kms]
+            center.raise_many(account_id, drafts)
         if batch.kafka:
             center.ingest(account_id, "Kafka", batch.kafka)
 

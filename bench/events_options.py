@@ -27,8 +27,6 @@ class Options:
     single_budget_s: float
     page_size: int
     seed: int
-    what_if_events: int
-    what_if_keyword_queries: int
     autovacuum_wait_s: float
     pg_admin_url: str
     results_dir: Path
@@ -74,8 +72,6 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> Options:
         single_budget_s=10.0 if quick else 30.0,
         page_size=args.page_size,
         seed=args.seed,
-        what_if_events=20_000 if quick else 100_000,
-        what_if_keyword_queries=20 if quick else 50,
         autovacuum_wait_s=120.0 if quick else 300.0,
         pg_admin_url=args.pg_admin_url,
         results_dir=args.results_dir,

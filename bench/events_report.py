@@ -56,11 +56,8 @@ def render_backend(backend: str, r: dict[str, Any]) -> str:
         "### DescribeSystemEventAttribute\n\n" + _query_table(r["queries"]),
         "### ScheduleKeyDeletion → event in the live stream\n\n" + _stream_table(r["stream"]),
         "### What a running server does besides answering\n\n" + _probes(r["probes"]),
-        "### What-if: the proposed indexes\n\n" + _what_if_table(r),
         "### Query plans\n\n" + _plans(r["plans"]),
     ]
-    for state in r.get("what_if", []):
-        parts.append(f"### Query plans with {state['state']}\n\n" + _plans(state["plans"]))
     return "\n\n".join(parts)
 
 
@@ -75,7 +72,6 @@ def _ingest_table(ingest: dict[str, Any]) -> str:
         "single": "EventCenter, one event per transaction (live)",
     }
     runs = [(label, ingest[key]) for key, label in labels.items()]
-    runs += [(f"what-if, the next events: {run['label']}", run) for run in ingest.get("what_if", [])]
     for label, run in runs:
         cpu = run["cpu"]
         rows.append(
@@ -149,31 +145,6 @@ def _probes(p: dict[str, Any]) -> str:
             f"with nothing old enough to delete: {runs} ms in three runs.",
         ]
     )
-
-
-def _what_if_table(r: dict[str, Any]) -> str:
-    rows = [
-        "| State | product + level + day p50 / p95 | name + week p50 / p95 | keyword p50 / p95 (queries) "
-        "| Stream poll p50 | Stream open p50 | Retention job | Call → stream p50 / p95 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    states = [{"state": "as shipped", **r}, *r.get("what_if", [])]
-    for state in states:
-        cells = []
-        for cell in state["queries"].values():
-            lat = cell["service"]["latency"]
-            cells.append(f"{lat['p50_ms']:.2f} / {lat['p95_ms']:.2f}")
-        cells[-1] += f" ({state['queries'][list(state['queries'])[-1]]['service']['latency']['queries']})"
-        probes, stream = state["probes"], state["stream"]["call_to_stream"]
-        rows.append(
-            f"| {state['state']} | {' | '.join(cells)} | {probes['stream_poll']['p50_ms']:.2f} ms "
-            f"| {probes['stream_resume']['p50_ms']:.2f} ms | {min(probes['retention_job_ms']):,.1f} ms "
-            f"| {stream['p50_ms']:.2f} / {stream['p95_ms']:.2f} ms |"
-        )
-    rows.append(
-        "\nQueries through EventCenter.search (ms); the what-ifs apply to the store under test, in order."
-    )
-    return "\n".join(rows)
 
 
 def _plans(plans: dict[str, Any]) -> str:

@@ -7,8 +7,7 @@ Per backend, on a fresh store: fill it with N events (default 1,000,000) spread 
 transactions of 1,000 through EventCenter; ingest live events one per transaction; time 200
 randomised queries of each typical filter through EventCenter.search, a subset through the CMS SDK
 against ``vigil serve`` on the same store; then time ScheduleKeyDeletion → event in the SSE stream.
-Last come the what-ifs, on the same store: the proposed indexes (and, on PostgreSQL, statistics),
-then the next events written the proposed ways. The targets are issue 4's. The exit status is 1 if
+The targets are issue 4's. The exit status is 1 if
 a measurement was invalid (an error answer, a lost stream event), not when a target is missed.
 """
 
@@ -27,8 +26,6 @@ from typing import Any, NoReturn
 
 from cpu_shares import CpuSplit, metered
 from event_stores import REGION, StoreUnderTest, fresh_store, wait_for_autovacuum
-from events_batching import ProposedWrites
-from events_indexes import analyze, apply_proposed_indexes, restore_shipped_indexes
 from events_ingest import BackfillClock, IngestRun, fill, ingest_singly, say
 from events_mix import EventMix
 from events_options import Options, parse_args
@@ -63,14 +60,6 @@ SPAN_DAYS = 90
 MARGIN_MS = 3_600_000
 """The oldest hour of the 90 days is left empty, so the server's retention job deletes nothing during the run."""
 WARMUP_QUERIES = 10
-INGEST_WHAT_IFS: tuple[tuple[str, dict[str, bool] | None], ...] = (
-    ("as shipped (EventCenter, one statement per event)", None),
-    ("executemany per transaction", {"batched": True, "ordered_ids": False}),
-    ("time-ordered event ids", {"batched": False, "ordered_ids": True}),
-    ("executemany + time-ordered event ids", {"batched": True, "ordered_ids": True}),
-    ("executemany + time-ordered event ids + proposed indexes", {"batched": True, "ordered_ids": True}),
-)
-"""(label, ProposedWrites options or None for the app's own Database); see events_batching.py."""
 ATTEMPTS = 3
 """A query set measured while other processes were busy is measured again, up to this many times."""
 
@@ -143,11 +132,7 @@ def goals(results: dict[str, dict[str, Any]]) -> list[Goal]:
 
 
 class BackendRun:
-    """Every measurement on one backend, from a fresh store; returns a JSON-ready dict.
-
-    The what-ifs come last, on the same store (and the same running server): the proposed indexes
-    (events_indexes.py), then, on PostgreSQL, statistics as autovacuum would gather them.
-    """
+    """Every measurement on one backend, from a fresh store; returns a JSON-ready dict."""
 
     def __init__(self, backend: str, options: Options, tmp: Path) -> None:
         self.backend = backend
@@ -190,13 +175,8 @@ class BackendRun:
             for kind, qs in queries.items():
                 result["queries"][kind]["sdk"] = self._sdk(client, child.pid, qs, result["queries"][kind])
             result["stream"] = self._stream(target, port, child.pid)
-            result["what_if"] = [
-                self._what_if(label, change, app, queries, explained, target, port, child.pid)
-                for label, change in self._changes(target)
-            ]
         finally:
             child.stop()
-        result["ingest"]["what_if"] = self._ingest_what_ifs(target, app, mix, span)
         _strip(result)
         result["problems"] = self.problems
         return result
@@ -222,38 +202,6 @@ class BackendRun:
         with metered() as cpu:
             single = ingest_singly(live_center(app), account_id, mix, options.single, options.single_budget_s)
         found["single"] = _ingest_json(single, cpu)
-        return found
-
-    def _ingest_what_ifs(
-        self, target: StoreUnderTest, app: App, mix: EventMix, span: tuple[int, int]
-    ) -> list[dict[str, Any]]:
-        """The next events on the full store, written as shipped and the proposed ways, in turn."""
-        db, account_id, region = app.services.db, app.bootstrap.account.account_id, app.services.region
-        restore_shipped_indexes(db)
-        events, spacing = self.options.what_if_events, (span[1] - span[0]) / self.options.events
-        start, found = SystemClock().now_ms(), []
-        for label, writes in INGEST_WHAT_IFS:
-            say(f"ingest what-if, the next {events:,} events: {label}")
-            if "proposed indexes" in label:
-                apply_proposed_indexes(db)
-            clock = BackfillClock(start, start + round(events * spacing), events)
-            start = clock.end_ms
-            where = target.database_url or target.data_dir / "vigil.db"
-            writer = db if writes is None else ProposedWrites(self.backend, where, **writes)
-            try:
-                with metered() as cpu:
-                    run = fill(
-                        EventCenter(writer, clock, lambda: region),
-                        writer,
-                        account_id,
-                        mix,
-                        clock,
-                        self.options.batch,
-                    )
-            finally:
-                if isinstance(writer, ProposedWrites):
-                    writer.close()
-            found.append({"label": label, **_ingest_json(run, cpu)})
         return found
 
     # -- queries -----------------------------------------------------------------------------
@@ -324,43 +272,6 @@ class BackendRun:
         if delays.missing or delays.problems:
             self.problems.append(f"stream: {delays.missing} events missing; {'; '.join(delays.problems[:3])}")
         return found
-
-    # -- what-ifs ----------------------------------------------------------------------------
-
-    def _changes(self, target: StoreUnderTest) -> list[tuple[str, Callable[[Any], None]]]:
-        changes: list[tuple[str, Callable[[Any], None]]] = [("proposed indexes", apply_proposed_indexes)]
-        if target.database_url:  # PostgreSQL plans also depend on statistics, which autovacuum gathers
-            changes.append(("proposed indexes + ANALYZE", analyze))
-            changes.append(("shipped indexes + ANALYZE", restore_shipped_indexes))
-        return changes
-
-    def _what_if(
-        self,
-        label: str,
-        change: Callable[[Any], None],
-        app: App,
-        queries: dict[str, list[Query]],
-        explained: dict[str, Query],
-        target: StoreUnderTest,
-        port: int,
-        pgid: int,
-    ) -> dict[str, Any]:
-        """Apply ``change`` to the store, then measure what it bears on again."""
-        say(f"what-if: {label}")
-        began = time.perf_counter()
-        change(app.services.db)
-        state: dict[str, Any] = {"state": label, "change_s": round(time.perf_counter() - began, 1)}
-        counts = {
-            kind: self.options.queries if kind in INDEXED else self.options.what_if_keyword_queries
-            for kind in FILTERS
-        }
-        state["queries"] = {
-            kind: {"service": self._service(app, qs, counts[kind])} for kind, qs in queries.items()
-        }
-        state["plans"] = self._plans(app, explained)
-        state["probes"] = _probes(live_center(app), app.bootstrap.account.account_id)
-        state["stream"] = self._stream(target, port, pgid)
-        return state
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,11 +362,10 @@ def _time_retention(center: EventCenter, runs: int = 3) -> list[float]:
 
 def _strip(result: dict[str, Any]) -> None:
     """Drop the per-query times and answers kept for the run itself."""
-    for cells in [result["queries"], *(state["queries"] for state in result.get("what_if", []))]:
-        for cell in cells.values():
-            for path in cell.values():
-                path.pop("_ms", None)
-                path.pop("_ids", None)
+    for cell in result["queries"].values():
+        for path in cell.values():
+            path.pop("_ms", None)
+            path.pop("_ids", None)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,11 +47,26 @@ class SystemEvent:
             body["drill"] = True
         return body
 
-    def search_text(self) -> str:
+    def search_text(self, content_json: str | None = None) -> str:
         """What SearchKeywords match against: name, resource, instance and every content value."""
-        return " ".join(
-            [self.name, self.resource_id, self.instance_name, json.dumps(self.content, ensure_ascii=False)]
-        ).lower()
+        if content_json is None:
+            content_json = json.dumps(self.content, ensure_ascii=False, separators=(",", ":"))
+        return " ".join([self.name, self.resource_id, self.instance_name, content_json]).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """What a caller says about an event to raise; the EventCenter adds id, time, region and spec."""
+
+    name: str
+    resource_id: str
+    instance_name: str
+    content: Mapping[str, Any]
+    status: str | None = None
+    group_id: str = "0"
+    drill: bool = False
+    source: str = "system"
+    level: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

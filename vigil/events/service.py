@@ -5,24 +5,42 @@ answer queries, keep custom events, enforce retention, and wake live streams aft
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
+from vigil import ids
 from vigil.clock import DAY_MS, Clock
 from vigil.errors import InvalidArgument
 from vigil.events import store
 from vigil.events.catalog import CATALOG, EventSpec
 from vigil.events.ingest import validate_payload
-from vigil.events.model import CustomEvent, SystemEvent
+from vigil.events.model import CustomEvent, EventDraft, SystemEvent
 from vigil.events.query import EventFilter, Keywords
-from vigil.storage.engine import Database
+from vigil.storage.engine import Database, Tx
 
 DEFAULT_RETENTION_DAYS = 90
 
 
 class UnknownEvent(InvalidArgument):
     code = "InvalidParameter.EventName"
+
+
+class EventRouter(Protocol):
+    """Where raised events go next (the alerting pipeline's outbox), in the raising transaction."""
+
+    def route(self, tx: Tx, event: SystemEvent) -> None: ...
+
+    def route_custom(self, tx: Tx, event: CustomEvent) -> None: ...
+
+
+class NoRouting:
+    """The router until alerting is connected: events are stored and streamed, nothing more."""
+
+    def route(self, tx: Tx, event: SystemEvent) -> None:
+        return None
+
+    def route_custom(self, tx: Tx, event: CustomEvent) -> None:
+        return None
 
 
 class EventCenter:
@@ -38,6 +56,7 @@ class EventCenter:
         self._clock = clock
         self._region_of = region_of
         self.retention_days = retention_days
+        self.router: EventRouter = NoRouting()
         self._wake = threading.Condition()
         self._generation = 0
 
@@ -58,36 +77,49 @@ class EventCenter:
         level: str | None = None,
     ) -> SystemEvent:
         """Record a catalog event in the current transaction (or a new one). Raises UnknownEvent."""
-        spec = self.spec(name)
+        draft = EventDraft(name, resource_id, instance_name, content, status, group_id, drill, source, level)
+        return self.raise_many(account_id, [draft])[0]
+
+    def raise_many(self, account_id: str, drafts: Sequence[EventDraft]) -> list[SystemEvent]:
+        """Record catalog events in the current transaction (or a new one), written as one batch.
+
+        Raises UnknownEvent for the first draft whose name is not in the catalog; nothing is written then.
+        """
+        events = [self._build(account_id, draft) for draft in drafts]
+        with self._db.transaction() as tx:
+            store.insert_events(tx, events)
+            for event in events:
+                self.router.route(tx, event)
+            tx.on_commit(self._notify)
+        return events
+
+    def _build(self, account_id: str, d: EventDraft) -> SystemEvent:
+        spec = self.spec(d.name)
         now = self._clock.now_ms()
-        resource_name = instance_name or resource_id.rsplit("/", 1)[-1]
-        body = dict(content)
+        resource_name = d.instance_name or d.resource_id.rsplit("/", 1)[-1]
+        body = dict(d.content)
         key = spec.event_id_key  # "eventId"; "EventId" for the notify events; None for Kafka
         if key is not None and key not in body:
             body = {key: f"{account_id}:{resource_name}:{now // 1000}", **body}
-        if drill:  # so a drill is told apart wherever only the content travels (CMS Content)
+        if d.drill:  # so a drill is told apart wherever only the content travels (CMS Content)
             body["drill"] = True
-        event = SystemEvent(
-            str(uuid.uuid4()),
+        return SystemEvent(
+            ids.time_ordered_uuid(now),
             account_id,
             spec.product,
             spec.name,
-            level or spec.level.value,
+            d.level or spec.level.value,
             spec.event_type.value,
-            status or spec.status,
-            group_id,
-            resource_id,
-            instance_name,
+            d.status or spec.status,
+            d.group_id,
+            d.resource_id,
+            d.instance_name,
             self._region_of(),
             now,
             body,
-            drill,
-            source,
+            d.drill,
+            d.source,
         )
-        with self._db.transaction() as tx:
-            store.insert_event(tx, event)
-            tx.on_commit(self._notify)
-        return event
 
     def arn(self, account_id: str, kind: str, resource_id: str) -> str:
         return f"acs:kms:{self._region_of()}:{account_id}:{kind}/{resource_id}"
@@ -106,24 +138,22 @@ class EventCenter:
         Raises InvalidArgument naming the first event and field that is wrong; nothing is stored then.
         """
         checked = [validate_payload(product, raw, index) for index, raw in enumerate(events, start=1)]
-        stored: list[SystemEvent] = []
-        with self._db.transaction():
-            for payload in checked:
-                stored.append(
-                    self.raise_event(
-                        account_id,
-                        payload.name,
-                        resource_id=payload.resource_id,
-                        instance_name=payload.instance_name,
-                        content=payload.content,
-                        status=payload.status,
-                        group_id=payload.group_id,
-                        drill=drill,
-                        source="drill" if drill else "ingest",
-                        level=payload.level,
-                    )
-                )
-        return stored
+        source = "drill" if drill else "ingest"
+        drafts = [
+            EventDraft(
+                p.name,
+                p.resource_id,
+                p.instance_name,
+                p.content,
+                p.status,
+                p.group_id,
+                drill,
+                source,
+                p.level,
+            )
+            for p in checked
+        ]
+        return self.raise_many(account_id, drafts)
 
     def _notify(self) -> None:
         with self._wake:
@@ -170,7 +200,9 @@ class EventCenter:
                 if seq is None:
                     raise InvalidArgument(f"event {event_id!r} is unknown (expired or never stored)")
                 return seq
-            return store.seq_at(tx, account_id, self._clock.now_ms() + 1 if since_ms is None else since_ms)
+            if since_ms is None:
+                return store.newest_seq(tx, account_id)
+            return store.seq_at(tx, account_id, since_ms)
 
     # -- custom events -----------------------------------------------------------------------
 
@@ -181,6 +213,7 @@ class EventCenter:
         with self._db.transaction() as tx:
             for event in events:
                 store.insert_custom(tx, event)
+                self.router.route_custom(tx, event)
         return events
 
     def _custom(self, account_id: str, index: int, info: Mapping[str, Any], now: int) -> CustomEvent:
@@ -194,7 +227,12 @@ class EventCenter:
             raise InvalidArgument(f"EventInfo.{index}.Content must be a non-empty string")
         time_ms = parse_time(str(info["Time"]), f"EventInfo.{index}.Time") if info.get("Time") else now
         return CustomEvent(
-            str(uuid.uuid4()), account_id, name, str(info.get("GroupId") or "0"), content, time_ms or now
+            ids.time_ordered_uuid(now),
+            account_id,
+            name,
+            str(info.get("GroupId") or "0"),
+            content,
+            time_ms or now,
         )
 
     def search_custom(

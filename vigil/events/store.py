@@ -37,36 +37,60 @@ def _event(r: Row) -> SystemEvent:
     )
 
 
-def insert_event(tx: Tx, e: SystemEvent) -> None:
-    tx.execute(
-        "INSERT INTO system_events (event_id, account_id, product, product_key, name, level, event_type, status, "
-        "group_id, resource_id, instance_name, region_id, time_ms, content, search_text, is_drill, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            e.event_id,
-            e.account_id,
-            e.product,
-            e.product.lower(),
-            e.name,
-            e.level,
-            e.event_type,
-            e.status,
-            e.group_id,
-            e.resource_id,
-            e.instance_name,
-            e.region_id,
-            e.time_ms,
-            json.dumps(e.content, ensure_ascii=False, separators=(",", ":")),
-            e.search_text(),
-            int(e.is_drill),
-            e.source,
-        ),
+_INSERT_COLUMNS = (
+    "event_id",
+    "account_id",
+    "product",
+    "product_key",
+    "name",
+    "level",
+    "event_type",
+    "status",
+    "group_id",
+    "resource_id",
+    "instance_name",
+    "region_id",
+    "time_ms",
+    "content",
+    "search_text",
+    "is_drill",
+    "source",
+)
+_INSERT = (
+    f"INSERT INTO system_events ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+)
+
+
+def _row(e: SystemEvent) -> tuple[Any, ...]:
+    content = json.dumps(e.content, ensure_ascii=False, separators=(",", ":"))
+    return (
+        e.event_id,
+        e.account_id,
+        e.product,
+        e.product.lower(),
+        e.name,
+        e.level,
+        e.event_type,
+        e.status,
+        e.group_id,
+        e.resource_id,
+        e.instance_name,
+        e.region_id,
+        e.time_ms,
+        content,
+        e.search_text(content),
+        int(e.is_drill),
+        e.source,
     )
 
 
 def insert_events(tx: Tx, events: Sequence[SystemEvent]) -> None:
-    for event in events:
-        insert_event(tx, event)
+    """Write events as one batch (a single event as one statement)."""
+    if len(events) == 1:
+        tx.execute(_INSERT, _row(events[0]))
+    elif events:
+        tx.insert_many("system_events", _INSERT_COLUMNS, [_row(e) for e in events])
 
 
 def _where(account_id: str, f: EventFilter) -> tuple[str, list[Any]]:
@@ -147,10 +171,21 @@ def after(tx: Tx, account_id: str, seq: int, limit: int) -> list[SystemEvent]:
 
 
 def seq_at(tx: Tx, account_id: str, time_ms: int) -> int:
-    """The highest sequence number of events before ``time_ms`` (to resume a stream from a time)."""
+    """The sequence number of the newest event before ``time_ms`` (to resume a stream from a time).
+
+    One step backwards along (account_id, time_ms, seq) instead of a MAX over every older event.
+    """
     row = tx.one(
-        "SELECT MAX(seq) AS s FROM system_events WHERE account_id = ? AND time_ms < ?", (account_id, time_ms)
+        "SELECT seq FROM system_events WHERE account_id = ? AND time_ms < ? ORDER BY time_ms DESC, seq DESC "
+        "LIMIT 1",
+        (account_id, time_ms),
     )
+    return 0 if row is None else int(row["seq"])
+
+
+def newest_seq(tx: Tx, account_id: str) -> int:
+    """The account's highest sequence number (to stream from now)."""
+    row = tx.one("SELECT MAX(seq) AS s FROM system_events WHERE account_id = ?", (account_id,))
     return 0 if row is None or row["s"] is None else int(row["s"])
 
 

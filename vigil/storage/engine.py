@@ -37,6 +37,14 @@ class Tx(Protocol):
         """Run a statement; returns the number of rows it changed."""
         ...
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters (PostgreSQL pipelines them: one round trip)."""
+        ...
+
+    def insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows to a table as fast as the engine allows (COPY on PostgreSQL)."""
+        ...
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
@@ -87,6 +95,14 @@ class _SqliteTx(_Callbacks):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         with _translated():
             return self._conn.execute(sql, params).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with _translated():
+            self._conn.executemany(sql, rows)
+
+    def insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with _translated():
@@ -169,6 +185,17 @@ class _PostgresTx(_Callbacks):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         with _translated():
             return self._conn.execute(_pg_sql(sql), params).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with _translated(), self._conn.cursor() as cursor:
+            cursor.executemany(_pg_sql(sql), rows)
+
+    def insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        # COPY streams every row in one command: no per-row statement on either side.
+        with _translated(), self._conn.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with _translated():
