@@ -178,7 +178,7 @@ def start_server(backend: str, tmp_path: Path, pg_databases: PostgresDatabases) 
             job_interval_seconds=3600,
             **overrides,
         )
-        app = build(settings, start_jobs=False)
+        app = build(settings, start_jobs=False, start_alerting=True)
         server = RunningServer(app, ServerThread.start(app.asgi), directory, backend)
         running.append(server)
         return server

@@ -16,10 +16,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from vigil.alerting.wiring import Alerting, build_alerting
 from vigil.clock import Clock, OffsetClock, SystemClock
-from vigil.dialects.alibaba import cms_events, kms_crypto, kms_keys, kms_secrets, vigil_api
+from vigil.dialects.alibaba import (
+    cms_events,
+    cms_rules,
+    kms_crypto,
+    kms_keys,
+    kms_secrets,
+    vigil_alerting,
+    vigil_api,
+)
 from vigil.dialects.alibaba.endpoint import PopEndpoint
-from vigil.dialects.huawei import csms, csms_versions
+from vigil.dialects.huawei import csms, csms_events, csms_versions
 from vigil.dialects.huawei.endpoint import PREFIX as CSMS_PREFIX
 from vigil.dialects.huawei.endpoint import CsmsEndpoint
 from vigil.errors import FailedPrecondition
@@ -85,6 +94,7 @@ class Services:
     notifier: ConsumerNotifier
     webhook_key: bytes
     events: EventCenter
+    alerting: Alerting
 
     @property
     def region(self) -> str:
@@ -108,6 +118,7 @@ class App:
 
     def close(self) -> None:
         self.services.scheduler.stop()
+        self.services.alerting.close()
         self.services.db.close()
 
 
@@ -124,8 +135,18 @@ class ProcessShared:
         return cls(nonces, OffsetClock() if settings.test_clock else None)
 
 
-def build(settings: Settings, *, start_jobs: bool = True, shared: ProcessShared | None = None) -> App:
-    """Open storage, migrate, bootstrap the account and wire every service and route."""
+def build(
+    settings: Settings,
+    *,
+    start_jobs: bool = True,
+    start_alerting: bool | None = None,
+    shared: ProcessShared | None = None,
+) -> App:
+    """Open storage, migrate, bootstrap the account and wire every service and route.
+
+    ``start_jobs`` starts the periodic jobs; ``start_alerting`` (by default the same) the thread
+    that dispatches and delivers notifications as soon as their events commit.
+    """
     settings.validate()
     shared = shared or ProcessShared.create(settings)
     db = connect(settings.database_url.reveal() if settings.database_url else None, settings.data_dir)
@@ -140,6 +161,8 @@ def build(settings: Settings, *, start_jobs: bool = True, shared: ProcessShared 
     services.instances.ensure_default(boot.account.account_id)
     if start_jobs:
         services.scheduler.start()
+    if start_jobs if start_alerting is None else start_alerting:
+        services.alerting.worker.start()
     return App(services, boot, _asgi(services, settings, shared.nonces))
 
 
@@ -172,6 +195,8 @@ def _services(
     rotation_runner.register_jobs(scheduler, rotations, interval_s=interval)
     scheduler.register(Job("secrets.deliver_consumer_notices", interval, notifier.deliver_due_notices))
     event_jobs.register_jobs(scheduler, events, interval_s=interval)
+    alerting = build_alerting(settings, db, clock, scheduler, webhook_key)
+    events.router = alerting.router
     _connect_events(events, iam, instances, keys, secrets)
     return Services(
         settings,
@@ -189,6 +214,7 @@ def _services(
         notifier,
         webhook_key,
         events,
+        alerting,
     )
 
 
@@ -269,15 +295,16 @@ def _put_meta(tx: Any, name: str, value: str) -> None:
 
 def _asgi(services: Services, settings: Settings, nonces: NonceTable) -> ASGIApp:
     vigil_ops = list(vigil_api.OPERATIONS) + kms_secrets.VIGIL_OPERATIONS + cms_events.VIGIL_OPERATIONS
+    vigil_ops += vigil_alerting.OPERATIONS
     if settings.test_clock:
         vigil_ops += vigil_api.TEST_CLOCK_OPERATIONS
     kms_ops = kms_keys.OPERATIONS + kms_crypto.OPERATIONS + kms_secrets.OPERATIONS
     operations = [(KMS_VERSION, op) for op in kms_ops]
-    operations += [(CMS_VERSION, op) for op in cms_events.OPERATIONS]
+    operations += [(CMS_VERSION, op) for op in cms_events.OPERATIONS + cms_rules.OPERATIONS]
     operations += [(vigil_api.VERSION, op) for op in vigil_ops]
     authenticator = Authenticator(services.iam, nonces, skew_s=settings.clock_skew_seconds)
     pop = PopEndpoint(operations, authenticator, services, host_id=f"kms.{services.region}.vigil")
-    huawei = CsmsEndpoint(csms.ROUTES + csms_versions.ROUTES, authenticator, services)
+    huawei = CsmsEndpoint(csms.ROUTES + csms_versions.ROUTES + csms_events.ROUTES, authenticator, services)
     stream = EventStreamEndpoint(services, authenticator, host_id=f"kms.{services.region}.vigil")
 
     async def healthz(_: Request) -> JSONResponse:

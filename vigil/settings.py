@@ -65,6 +65,15 @@ class Settings:
     workers: int = 1
     event_retention_days: int = 90
     nonce_slots: int = 1 << 22
+    notification_retention_days: int = 92
+    """Three months of delivery records, however the months fall."""
+    delivery_attempts: int = 5
+    delivery_backoff_seconds: float = 2.0
+    delivery_lease_seconds: float = 30.0
+    smtp_url: Secret | None = None
+    """smtp://[user:password@]host[:port][?from=addr&starttls=1], or smtps:// for implicit TLS."""
+    redis_url: str | None = None
+    nats_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
@@ -82,6 +91,13 @@ class Settings:
             workers=_int(env, "VIGIL_WORKERS", default_workers()),
             event_retention_days=_int(env, "VIGIL_EVENT_RETENTION_DAYS", 90),
             nonce_slots=_int(env, "VIGIL_NONCE_SLOTS", 1 << 22),
+            notification_retention_days=_int(env, "VIGIL_NOTIFICATION_RETENTION_DAYS", 92),
+            delivery_attempts=_int(env, "VIGIL_DELIVERY_ATTEMPTS", 5),
+            delivery_backoff_seconds=_float(env, "VIGIL_DELIVERY_BACKOFF_SECONDS", 2.0),
+            delivery_lease_seconds=_float(env, "VIGIL_DELIVERY_LEASE_SECONDS", 30.0),
+            smtp_url=_secret(env.get("VIGIL_SMTP_URL")),
+            redis_url=env.get("VIGIL_REDIS_URL"),
+            nats_url=env.get("VIGIL_NATS_URL"),
         )
         known = {f.name for f in fields(cls)}
         chosen = {k: v for k, v in overrides.items() if v is not None and k in known}
@@ -107,6 +123,21 @@ class Settings:
             raise SettingsError("VIGIL_DATABASE_URL must be a postgresql:// URL")
         if not 1 <= self.event_retention_days <= 3650:
             raise SettingsError("VIGIL_EVENT_RETENTION_DAYS must be 1-3650")
+        if not 1 <= self.notification_retention_days <= 3650:
+            raise SettingsError("VIGIL_NOTIFICATION_RETENTION_DAYS must be 1-3650")
+        if not 1 <= self.delivery_attempts <= 100:
+            raise SettingsError("VIGIL_DELIVERY_ATTEMPTS must be 1-100")
+        if not 0.01 <= self.delivery_backoff_seconds <= 3600:
+            raise SettingsError("VIGIL_DELIVERY_BACKOFF_SECONDS must be 0.01-3600")
+        if not 1 <= self.delivery_lease_seconds <= 3600:
+            raise SettingsError("VIGIL_DELIVERY_LEASE_SECONDS must be 1-3600")
+        smtp = self.smtp_url
+        if smtp is not None and not smtp.reveal().startswith(("smtp://", "smtps://")):
+            raise SettingsError("VIGIL_SMTP_URL must be an smtp:// or smtps:// URL")
+        if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://")):
+            raise SettingsError("VIGIL_REDIS_URL must be a redis:// or rediss:// URL")
+        if self.nats_url is not None and not self.nats_url.startswith(("nats://", "tls://")):
+            raise SettingsError("VIGIL_NATS_URL must be a nats:// or tls:// URL")
         if not 1 <= self.workers <= 64:
             raise SettingsError(f"VIGIL_WORKERS (--workers) must be 1-64, got {self.workers}")
         if self.nonce_slots < 1024 or self.nonce_slots & (self.nonce_slots - 1):
@@ -132,6 +163,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(env.get(name, default))
     except ValueError:
         raise SettingsError(f"{name} must be an integer, got {env[name]!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    try:
+        return float(env.get(name, default))
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {env[name]!r}") from None
 
 
 def _secret(value: str | None) -> Secret | None:

@@ -1,5 +1,6 @@
 """Real stand-ins shipped with the product for tests: a manual clock, a seeded Random, an
-in-thread server, a local HTTP receiver for webhooks and a password-checking PostgreSQL cluster.
+in-thread server, a local HTTP receiver for webhooks, a password-checking PostgreSQL cluster and
+an SMTP sink.
 
 Nothing here mocks Vigil: each class is a second real implementation of a seam
 (``Clock``, ``Random``) or a way to run the real application, or a real peer, on a loopback port.
@@ -8,6 +9,8 @@ Nothing here mocks Vigil: each class is a second real implementation of a seam
 from __future__ import annotations
 
 import atexit
+import email
+import email.policy
 import hashlib
 import json
 import os
@@ -15,12 +18,14 @@ import pwd
 import secrets
 import shutil
 import socket
+import socketserver
 import subprocess
 import tempfile
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -348,3 +353,142 @@ def _free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+_SMTP_LINE_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedMail:
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes = field(repr=False)
+    """The message as sent after DATA, dot-unstuffed, without the terminating line."""
+
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)  # policy.default builds EmailMessage objects
+        return parsed
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 that records every message it accepts (no AUTH, no TLS).
+
+    Scripted reply codes answer the next MAIL commands, once each, in order; after that MAIL
+    gets 250. ``SmtpSink(451)`` defers the first message and accepts a retry, ``SmtpSink(550)``
+    refuses it for good.
+    """
+
+    host = "127.0.0.1"
+
+    def __init__(self, *mail_replies: int) -> None:
+        self._script: deque[int] = deque(mail_replies)
+        self._mails: list[ReceivedMail] = []
+        self._changed = threading.Condition()
+        self._server = socketserver.ThreadingTCPServer((self.host, 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="vigil-smtp-sink", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    @property
+    def messages(self) -> list[ReceivedMail]:
+        with self._changed:
+            return list(self._mails)
+
+    def push(self, *mail_replies: int) -> None:
+        """Append reply codes to the script."""
+        with self._changed:
+            self._script.extend(mail_replies)
+
+    def wait_for(self, count: int, timeout_s: float = 5.0) -> list[ReceivedMail]:
+        """Block until at least ``count`` messages arrived. Raises TimeoutError."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._mails) >= count, timeout_s):
+                raise TimeoutError(f"expected {count} messages, got {len(self._mails)}")
+            return list(self._mails)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SmtpSink:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _mail_reply(self) -> int:
+        with self._changed:
+            return self._script.popleft() if self._script else 250
+
+    def _record(self, mail: ReceivedMail) -> None:
+        with self._changed:
+            self._mails.append(mail)
+            self._changed.notify_all()
+
+    def _handler_class(self) -> type[socketserver.StreamRequestHandler]:
+        sink = self
+
+        class Session(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self._say(220, "vigil SMTP sink ready")
+                sender: str | None = None
+                recipients: list[str] = []
+                while line := self.rfile.readline(_SMTP_LINE_LIMIT):
+                    verb, _, arg = line.decode("utf-8", "replace").strip().partition(" ")
+                    match verb.upper():
+                        case "EHLO":
+                            self.wfile.write(b"250-127.0.0.1\r\n250 8BITMIME\r\n")
+                        case "HELO" | "NOOP":
+                            self._say(250, "ok")
+                        case "MAIL":
+                            code = sink._mail_reply()
+                            sender, recipients = (_smtp_path(arg), []) if code == 250 else (None, [])
+                            self._say(code, "sender ok" if code == 250 else "scripted reply")
+                        case "RCPT" if sender is not None:
+                            recipients.append(_smtp_path(arg))
+                            self._say(250, "recipient ok")
+                        case "DATA" if sender is not None and recipients:
+                            self._say(354, "end data with <CR><LF>.<CR><LF>")
+                            sink._record(ReceivedMail(sender, tuple(recipients), self._read_data()))
+                            sender, recipients = None, []
+                            self._say(250, "queued")
+                        case "RCPT" | "DATA":
+                            self._say(503, "bad sequence of commands")
+                        case "RSET":
+                            sender, recipients = None, []
+                            self._say(250, "ok")
+                        case "QUIT":
+                            self._say(221, "bye")
+                            return
+                        case _:
+                            self._say(502, "command not implemented")
+
+            def _say(self, code: int, text: str) -> None:
+                self.wfile.write(f"{code} {text}\r\n".encode())
+
+            def _read_data(self) -> bytes:
+                lines: list[bytes] = []
+                while (line := self.rfile.readline(_SMTP_LINE_LIMIT)) not in (b".\r\n", b".\n", b""):
+                    lines.append(line[1:] if line.startswith(b".") else line)  # undo dot-stuffing
+                return b"".join(lines)
+
+        return Session
+
+
+def _smtp_path(argument: str) -> str:
+    """The address inside ``FROM:<a@b.c> BODY=8BITMIME`` or ``TO:<a@b.c>``."""
+    return argument.partition("<")[2].partition(">")[0]

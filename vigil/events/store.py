@@ -189,6 +189,20 @@ def newest_seq(tx: Tx, account_id: str) -> int:
     return 0 if row is None or row["s"] is None else int(row["s"])
 
 
+def event_by_id(tx: Tx, event_id: str) -> SystemEvent | None:
+    r = tx.one(f"SELECT {_COLUMNS} FROM system_events WHERE event_id = ?", (event_id,))
+    return None if r is None else _event(r)
+
+
+def custom_by_id(tx: Tx, event_id: str) -> CustomEvent | None:
+    r = tx.one("SELECT * FROM custom_events WHERE event_id = ?", (event_id,))
+    if r is None:
+        return None
+    return CustomEvent(
+        r["event_id"], r["account_id"], r["name"], r["group_id"], r["content"], r["time_ms"], r["seq"]
+    )
+
+
 def seq_of(tx: Tx, event_id: str) -> int | None:
     row = tx.one("SELECT seq FROM system_events WHERE event_id = ?", (event_id,))
     return None if row is None else int(row["seq"])

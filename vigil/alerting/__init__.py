@@ -1,0 +1,1 @@
+"""Alerting: event rules, subscriptions, silences, durable delivery and notification records."""

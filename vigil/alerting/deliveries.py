@@ -1,0 +1,148 @@
+"""Sending delivery records: lease the due ones, send each through its channel on a thread pool,
+and record the outcome: SUCCESS, a retry with exponential backoff and jitter, FAIL once the
+attempts are spent, or INVALID when the target can never work. A record that succeeded is never
+sent again; one target's retry never touches the records of the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from vigil.alerting import messages, records
+from vigil.alerting.model import DeliveryStatus, NotificationRecord
+from vigil.alerting.notifiers import Notifiers
+from vigil.alerting.notifiers.base import Channel, Message, Outcome, Reason
+from vigil.clock import Clock
+from vigil.storage.engine import Database
+
+log = logging.getLogger("vigil.alerting")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    max_attempts: int = 5
+    backoff_s: float = 2.0
+    """The wait before the second attempt; it doubles for each further one."""
+    max_backoff_s: float = 600.0
+    jitter: float = 0.2
+    """Each wait is stretched or shrunk by up to this fraction, so retries of a storm spread out."""
+    lease_s: float = 30.0
+    senders: int = 8
+
+    def backoff_ms(self, attempts: int, draw: float) -> int:
+        """The wait after ``attempts`` failed attempts; ``draw`` is uniform in [0, 1)."""
+        base = min(self.backoff_s * 2 ** (attempts - 1), self.max_backoff_s)
+        return int(base * (1 + self.jitter * (2 * draw - 1)) * 1000)
+
+
+def _wall_ms() -> int:
+    # Leases are about which node is alive, so they use the real clock, not the test clock.
+    return time.time_ns() // 1_000_000
+
+
+class Deliveries:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        notifiers: Notifiers,
+        draw: Callable[[], float],
+        options: DeliveryOptions | None = None,
+        *,
+        holder: str | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._notifiers = notifiers
+        self._draw = draw
+        self.options = options or DeliveryOptions()
+        self.holder = holder or f"node-{uuid.uuid4().hex[:12]}"
+        self._pool = ThreadPoolExecutor(self.options.senders, thread_name_prefix="vigil-deliver")
+
+    def deliver_due(self, limit: int = 64, *, notification_id: str | None = None) -> int:
+        """Send every record that is due (up to ``limit``), wait for the outcomes; returns how many."""
+        now, wall = self._clock.now_ms(), _wall_ms()
+        with self._db.transaction(write=False) as tx:  # an idle poll never takes the writer lock
+            if not records.any_due(tx, now, wall):
+                return 0
+        with self._db.transaction() as tx:
+            due = records.claim_due(
+                tx,
+                self._db.dialect,
+                self.holder,
+                now,
+                wall,
+                wall + int(self.options.lease_s * 1000),
+                limit,
+                notification_id,
+            )
+        list(self._pool.map(self._deliver, due))
+        return len(due)
+
+    def deliver_notification(self, notification_id: str) -> int:
+        """Send one notification's due records now (a test notification), waiting for the outcomes."""
+        return self.deliver_due(100, notification_id=notification_id)
+
+    def deliver_all(self) -> int:
+        total = 0
+        while sent := self.deliver_due():
+            total += sent
+        return total
+
+    def next_due_ms(self) -> int | None:
+        with self._db.transaction(write=False) as tx:
+            return records.next_due(tx)
+
+    def send(self, record: NotificationRecord) -> Outcome:
+        """One attempt through the record's channel; never raises."""
+        payload = json.loads(record.content)
+        message = Message(record.record_id, record.subject, payload, messages.text(payload))
+        try:
+            notifier = self._notifiers.get(Channel(record.channel))
+        except ValueError:
+            return Outcome.invalid(f"channel {record.channel!r} is not available")
+        try:
+            return notifier.send(record.address, message)
+        except Exception:  # a notifier bug must not kill the sender thread or lose the record
+            log.exception("notifier %s crashed on record %s", record.channel, record.record_id)
+            return Outcome.failure(Reason.NETWORK, f"the {record.channel} notifier failed unexpectedly", 0.0)
+
+    def _deliver(self, record: NotificationRecord) -> None:
+        outcome = self.send(record)
+        attempts = record.attempts + 1
+        now = self._clock.now_ms()
+        next_at = now
+        if outcome.ok:
+            status = DeliveryStatus.SUCCESS
+        elif outcome.reason is Reason.MISCONFIGURED:
+            status = DeliveryStatus.INVALID
+        elif outcome.retryable and attempts < self.options.max_attempts:
+            status = DeliveryStatus.PENDING
+            next_at = now + self.options.backoff_ms(attempts, self._draw())
+        else:
+            status = DeliveryStatus.FAIL
+        with self._db.transaction() as tx:
+            changed = records.finish(
+                tx,
+                record.record_id,
+                self.holder,
+                status=status,
+                attempts=attempts,
+                reason=outcome.reason.value,
+                error=outcome.error,
+                latency_ms=round(outcome.latency_ms, 3),
+                next_attempt_at=next_at,
+                now=now,
+            )
+        if not changed:
+            log.warning("record %s: the lease ran out before the outcome was written", record.record_id)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._notifiers.close()

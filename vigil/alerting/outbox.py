@@ -1,0 +1,67 @@
+"""The outbox: one row per (event, matching rule or subscription), written in the event's own
+transaction and consumed, in another, by the dispatcher that turns it into notifications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vigil.alerting.model import AlertEvent, EventKind, SourceKind
+from vigil.events import store as events_store
+from vigil.storage.engine import Tx
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    seq: int
+    account_id: str
+    event: AlertEvent
+    source_kind: SourceKind
+    source_name: str
+    created_at: int
+
+
+def insert(tx: Tx, event: AlertEvent, kind: SourceKind, name: str, now: int) -> None:
+    tx.execute(
+        "INSERT INTO alert_outbox (account_id, event_kind, event_id, source_kind, source_name, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (event.account_id, event.kind.value, event.event_id, kind.value, name, now),
+    )
+
+
+def claim(tx: Tx, dialect: str, limit: int) -> list[Item]:
+    """The oldest rows, locked against other nodes until this transaction ends (SQLite's writer
+    lock already serialises dispatchers; PostgreSQL skips rows another dispatcher holds)."""
+    lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+    rows = tx.all(f"SELECT * FROM alert_outbox ORDER BY seq LIMIT ?{lock}", (limit,))
+    items = []
+    for r in rows:
+        event = load_event(tx, EventKind(r["event_kind"]), r["event_id"])
+        if event is not None:  # an event removed by retention before dispatch is dropped with its row
+            items.append(
+                Item(
+                    r["seq"],
+                    r["account_id"],
+                    event,
+                    SourceKind(r["source_kind"]),
+                    r["source_name"],
+                    r["created_at"],
+                )
+            )
+    if rows:
+        marks = ", ".join("?" for _ in rows)
+        tx.execute(f"DELETE FROM alert_outbox WHERE seq IN ({marks})", [r["seq"] for r in rows])
+    return items
+
+
+def pending(tx: Tx) -> int:
+    row = tx.one("SELECT COUNT(*) AS n FROM alert_outbox")
+    return int(row["n"]) if row else 0
+
+
+def load_event(tx: Tx, kind: EventKind, event_id: str) -> AlertEvent | None:
+    if kind is EventKind.SYSTEM:
+        system = events_store.event_by_id(tx, event_id)
+        return None if system is None else AlertEvent.of_system(system)
+    custom = events_store.custom_by_id(tx, event_id)
+    return None if custom is None else AlertEvent.of_custom(custom)

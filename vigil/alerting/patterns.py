@@ -1,0 +1,140 @@
+"""Event patterns (CMS EventPattern) and the rules and subscriptions built from them; pure matching."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from vigil.alerting import sqlfilter
+from vigil.alerting.model import AlertEvent, EventKind, Target
+
+ANY = "*"
+
+
+def _folded(values: Sequence[str]) -> frozenset[str]:
+    return frozenset(v.strip().lower() for v in values if v.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class EventPattern:
+    """One EventPattern.N: every list that is given must contain the event's value (``*`` = any)."""
+
+    product: str = ""
+    event_types: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    """CustomFilters: comma-separated keywords; the event matches if its text contains any of them."""
+    sql_filter: str = ""
+    _compiled: Any = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        product: str = "",
+        event_types: Sequence[str] = (),
+        levels: Sequence[str] = (),
+        names: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        custom_filters: str = "",
+        sql_filter: str = "",
+    ) -> EventPattern:
+        """Raises SqlFilterError (InvalidArgument) pointing at the fault in ``sql_filter``."""
+        compiled = sqlfilter.parse(sql_filter) if sql_filter.strip() else None
+        keywords = tuple(k.strip() for k in custom_filters.split(",") if k.strip())
+        return cls(
+            product.strip(),
+            tuple(event_types),
+            tuple(levels),
+            tuple(names),
+            tuple(statuses),
+            keywords,
+            sql_filter.strip(),
+            compiled,
+        )
+
+    def matches(self, event: AlertEvent) -> bool:
+        return not self.why_not(event)
+
+    def why_not(self, event: AlertEvent) -> str:
+        """The first condition the event fails, or "" when it matches (for dry runs)."""
+        if self.product and self.product != ANY and self.product.lower() != event.product.lower():
+            return f"product {event.product!r} is not {self.product!r}"
+        for label, wanted, value in (
+            ("event type", self.event_types, event.event_type),
+            ("level", self.levels, event.level),
+            ("name", self.names, event.name),
+            ("status", self.statuses, event.status),
+        ):
+            folded = _folded(wanted)
+            if folded and ANY not in folded and value.lower() not in folded:
+                return f"{label} {value!r} is not one of {', '.join(wanted)}"
+        if self.keywords and not any(k.lower() in event.search_text for k in self.keywords):
+            return f"no keyword of {', '.join(self.keywords)} occurs in the event"
+        if self._compiled is not None and not self._compiled.evaluate(event.content):
+            return f"SQLFilter {self.sql_filter!r} is false for the content"
+        return ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Product": self.product,
+            "EventTypeList": list(self.event_types),
+            "LevelList": list(self.levels),
+            "NameList": list(self.names),
+            "StatusList": list(self.statuses),
+            "CustomFilters": ",".join(self.keywords),
+            "SQLFilter": self.sql_filter,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> EventPattern:
+        return cls.create(
+            product=str(raw.get("Product") or ""),
+            event_types=[str(v) for v in raw.get("EventTypeList") or ()],
+            levels=[str(v) for v in raw.get("LevelList") or ()],
+            names=[str(v) for v in raw.get("NameList") or ()],
+            statuses=[str(v) for v in raw.get("StatusList") or ()],
+            custom_filters=str(raw.get("CustomFilters") or ""),
+            sql_filter=str(raw.get("SQLFilter") or ""),
+        )
+
+
+class RuleState(StrEnum):
+    ENABLED = "ENABLED"
+    DISABLED = "DISABLED"
+
+
+DEFAULT_SILENCE_TIME_S = 86_400
+"""CMS's default: the same event on the same resource notifies a rule's targets once a day."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventRule:
+    account_id: str
+    name: str
+    description: str
+    event_type: EventKind
+    state: RuleState
+    silence_time_s: int
+    group_id: str
+    patterns: tuple[EventPattern, ...]
+    targets: tuple[Target, ...] = ()
+    created_at: int = 0
+    updated_at: int = 0
+
+    def why_not(self, event: AlertEvent) -> str:
+        """Why this rule does not take the event, or "" when it does."""
+        if self.state is not RuleState.ENABLED:
+            return "the rule is disabled"
+        if event.kind is not self.event_type:
+            return f"the rule takes {self.event_type.value} events, this is a {event.kind.value} event"
+        if self.group_id and self.group_id != "0" and self.group_id != event.group_id:
+            return f"the rule is scoped to application group {self.group_id}"
+        if not self.patterns:
+            return ""
+        reasons = [p.why_not(event) for p in self.patterns]
+        return "" if "" in reasons else "; ".join(reasons)

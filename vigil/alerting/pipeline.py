@@ -1,0 +1,159 @@
+"""The order of the alerting stages, in one place, and the passes that feed them: the outbox
+(events just committed), merge groups whose window ended, and escalations that fell due.
+
+Each pass runs in one transaction, so a crash either keeps the outbox row or keeps what the
+stages made of it, never both and never neither.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from vigil.alerting import outbox, records
+from vigil.alerting.model import AlertEvent, Candidate, EventKind, SourceKind
+from vigil.alerting.stages import Dispatch, Stage
+from vigil.alerting.stages.dedup import SuppressDuplicates
+from vigil.alerting.stages.fanout import Fanout, write_records
+from vigil.alerting.stages.merge import MergeIntoGroups
+from vigil.alerting.stages.mute import DropSilenced
+from vigil.alerting.stages.noise import RequireThreshold
+from vigil.alerting.stages.silence_time import ApplySilenceTime
+from vigil.alerting.subscriptions import Subscription
+from vigil.alerting.targets import TargetResolver
+from vigil.clock import Clock
+from vigil.storage.engine import Database
+
+BATCH = 200
+
+
+class Pipeline:
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self.stages = tuple(stages)
+
+    def run(self, d: Dispatch, batch: list[Candidate]) -> None:
+        for stage in self.stages:
+            if not batch:
+                return
+            batch = stage.run(d, batch)
+
+
+class Dispatcher:
+    def __init__(
+        self, db: Database, clock: Clock, resolver: TargetResolver, wake_delivery: Callable[[], None]
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._resolver = resolver
+        self._wake_delivery = wake_delivery
+        fanout = Fanout(resolver, wake_delivery)
+        self.incoming = Pipeline(
+            [
+                ApplySilenceTime(),
+                SuppressDuplicates(),
+                RequireThreshold(),
+                MergeIntoGroups(),
+                DropSilenced(),
+                fanout,
+            ]
+        )
+        self.flushing = Pipeline([DropSilenced(), fanout])
+
+    def dispatch(self) -> int:
+        """Run the stages over one batch from the outbox; returns how many items it took."""
+        if not self._any("SELECT seq FROM alert_outbox LIMIT 1"):
+            return 0
+        with self._db.transaction() as tx:
+            items = outbox.claim(tx, self._db.dialect, BATCH)
+            d = Dispatch(tx, self._clock.now_ms())
+            batch = [Candidate(i.event, i.source_kind, i.source_name) for i in items]
+            for i, c in enumerate(batch):
+                sub = d.subscription(c) if c.source_kind is not SourceKind.RULE else None
+                if sub is not None:
+                    batch[i] = Candidate(c.event, c.source_kind, c.source_name, sub.group_key(c.event))
+            self.incoming.run(d, batch)
+        return len(items)
+
+    def _any(self, sql: str, *params: object) -> bool:
+        """A read before the write transaction, so an idle poll never takes the writer lock."""
+        with self._db.transaction(write=False) as tx:
+            return tx.one(sql, params) is not None
+
+    def dispatch_all(self) -> int:
+        total = 0
+        while taken := self.dispatch():
+            total += taken
+        return total
+
+    def flush_groups(self, limit: int = 100) -> int:
+        """Send every merge group whose window has ended, as one notification each."""
+        if not self._any(
+            "SELECT group_id FROM alert_groups WHERE flush_at <= ? LIMIT 1", self._clock.now_ms()
+        ):
+            return 0
+        with self._db.transaction() as tx:
+            d = Dispatch(tx, self._clock.now_ms())
+            rows = tx.all(
+                "SELECT * FROM alert_groups WHERE flush_at <= ? ORDER BY flush_at LIMIT ?", (d.now, limit)
+            )
+            batch = []
+            for r in rows:
+                events = json.loads(r["events"])
+                first = outbox.load_event(tx, EventKind.SYSTEM, events[0]["id"])
+                tx.execute("DELETE FROM alert_groups WHERE group_id = ?", (r["group_id"],))
+                if first is None:
+                    continue
+                batch.append(
+                    Candidate(
+                        first,
+                        SourceKind(r["source_kind"]),
+                        r["source_name"],
+                        r["group_key"],
+                        tuple(events),
+                        r["event_count"],
+                    )
+                )
+            self.flushing.run(d, batch)
+        return len(rows)
+
+    def escalate(self, limit: int = 100) -> int:
+        """Notify the next contact group of every unacknowledged notification whose step is due."""
+        pending = "SELECT notification_id FROM notifications WHERE next_escalation_at <= ? LIMIT 1"
+        if not self._any(pending, self._clock.now_ms()):
+            return 0
+        with self._db.transaction() as tx:
+            d = Dispatch(tx, self._clock.now_ms())
+            due = records.due_escalations(tx, d.now, limit)
+            for n in due:
+                self._escalate(d, n)
+        return len(due)
+
+    def _escalate(self, d: Dispatch, n: records.Notification) -> None:
+        sub = d.subscription_named(n.account_id, n.source_kind, n.source_name)
+        level = n.escalation_level
+        if sub is None or level >= len(sub.escalation):
+            records.escalated(d.tx, n.notification_id, level, None, d.now)
+            return
+        step = sub.escalation[level]
+        following = (
+            sub.escalation[level + 1].after_s * 1000 + d.now if level + 1 < len(sub.escalation) else None
+        )
+        records.escalated(d.tx, n.notification_id, level + 1, following, d.now)
+        event = outbox.load_event(d.tx, EventKind.SYSTEM, n.event_id)
+        if event is None:
+            return
+        c = _escalation_candidate(event, sub, n)
+        addresses = self._resolver.contact_group(
+            d.tx, n.account_id, step.contact_group, f"escalation-{level + 1}"
+        )
+        write_records(d, c, n.notification_id, addresses)
+        d.tx.on_commit(self._wake_delivery)
+
+
+def _escalation_candidate(event: AlertEvent, sub: Subscription, n: records.Notification) -> Candidate:
+    content = json.loads(n.content)
+    if content.get("merged"):
+        return Candidate(
+            event, SourceKind(n.source_kind), sub.name, n.group_key, tuple(content["events"]), n.event_count
+        )
+    return Candidate(event, SourceKind(n.source_kind), sub.name, n.group_key)

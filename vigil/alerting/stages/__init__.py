@@ -1,0 +1,71 @@
+"""The stages of the alerting pipeline, one per module; pipeline.py puts them in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from vigil.alerting import store
+from vigil.alerting.model import Candidate, SourceKind
+from vigil.alerting.patterns import EventRule
+from vigil.alerting.silences import Silence
+from vigil.alerting.subscriptions import Subscription
+from vigil.storage.engine import Tx
+
+
+@dataclass(slots=True)
+class Dispatch:
+    """One pass of the pipeline: its transaction, the clock's time and what it looked up."""
+
+    tx: Tx
+    now: int
+    _rules: dict[tuple[str, str], EventRule | None] = field(default_factory=dict)
+    _subscriptions: dict[tuple[str, str, str], Subscription | None] = field(default_factory=dict)
+    _silences: dict[str, list[Silence]] = field(default_factory=dict)
+
+    def rule(self, account_id: str, name: str) -> EventRule | None:
+        key = (account_id, name)
+        if key not in self._rules:
+            self._rules[key] = store.get_rule(self.tx, account_id, name)
+        return self._rules[key]
+
+    def subscription(self, c: Candidate) -> Subscription | None:
+        return self.subscription_named(c.event.account_id, c.source_kind.value, c.source_name)
+
+    def subscription_named(self, account_id: str, kind: str, name: str) -> Subscription | None:
+        key = (account_id, kind, name)
+        if key not in self._subscriptions:
+            self._subscriptions[key] = store.get_subscription(self.tx, *key)
+        return self._subscriptions[key]
+
+    def source_of(self, c: Candidate) -> EventRule | Subscription | None:
+        if c.source_kind is SourceKind.RULE:
+            return self.rule(c.event.account_id, c.source_name)
+        return self.subscription(c)
+
+    def silences(self, account_id: str) -> list[Silence]:
+        if account_id not in self._silences:
+            self._silences[account_id] = store.list_silences(self.tx, account_id, ending_after=self.now)
+        return self._silences[account_id]
+
+
+class Stage(Protocol):
+    """Takes a batch and returns what goes on to the next stage (dropping or holding the rest)."""
+
+    def run(self, d: Dispatch, batch: list[Candidate]) -> list[Candidate]: ...
+
+
+def set_mark(tx: Tx, c: Candidate, mark: str, at_ms: int) -> None:
+    tx.execute(
+        "INSERT INTO alert_marks (account_id, source_kind, source_name, mark, at_ms) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (account_id, source_kind, source_name, mark) DO UPDATE SET at_ms = excluded.at_ms",
+        (c.event.account_id, c.source_kind.value, c.source_name, mark, at_ms),
+    )
+
+
+def get_mark(tx: Tx, c: Candidate, mark: str) -> int | None:
+    row = tx.one(
+        "SELECT at_ms FROM alert_marks WHERE account_id = ? AND source_kind = ? AND source_name = ? AND mark = ?",
+        (c.event.account_id, c.source_kind.value, c.source_name, mark),
+    )
+    return None if row is None else int(row["at_ms"])

@@ -1,0 +1,99 @@
+"""The last stage: one notification per candidate and one delivery record per target channel,
+written in the dispatching transaction; INVALID targets are recorded as such and never retried."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+
+from vigil.alerting import messages, records
+from vigil.alerting.model import Candidate, DeliveryStatus, NotificationRecord, NotificationState
+from vigil.alerting.patterns import EventRule
+from vigil.alerting.stages import Dispatch
+from vigil.alerting.subscriptions import Subscription
+from vigil.alerting.targets import Address, TargetResolver
+from vigil.events.catalog import CATALOG
+
+
+class Fanout:
+    def __init__(self, resolver: TargetResolver, on_records: Callable[[], None]) -> None:
+        self._resolver = resolver
+        self._on_records = on_records
+
+    def run(self, d: Dispatch, batch: list[Candidate]) -> list[Candidate]:
+        for c in batch:
+            source = d.source_of(c)
+            if source is None:  # deleted after the event matched it
+                continue
+            notification = self._notification(c, source, d.now)
+            records.insert_notification(d.tx, notification)
+            addresses = [
+                a for t in source.targets for a in self._resolver.resolve(d.tx, c.event.account_id, t)
+            ]
+            write_records(d, c, notification.notification_id, addresses)
+        if batch:
+            d.tx.on_commit(self._on_records)
+        return []
+
+    def _notification(self, c: Candidate, source: EventRule | Subscription, now: int) -> records.Notification:
+        steps = source.escalation if isinstance(source, Subscription) else ()
+        return records.Notification(
+            str(uuid.uuid4()),
+            c.event.account_id,
+            c.source_kind.value,
+            c.source_name,
+            c.group_key,
+            c.event.event_id,
+            c.event.name,
+            c.count,
+            json.dumps(c.content(), ensure_ascii=False, separators=(",", ":")),
+            NotificationState.FIRING,
+            now,
+            now,
+            None,
+            None,
+            0,
+            now + steps[0].after_s * 1000 if steps else None,
+        )
+
+
+def write_records(d: Dispatch, c: Candidate, notification_id: str, addresses: list[Address]) -> None:
+    """One PENDING (or INVALID) record per address."""
+    content = c.content()
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    spec = CATALOG.get(c.event.name)
+    trigger = spec.csms_trigger if spec is not None and spec.csms_trigger else c.event.name
+    for a in addresses:
+        status = DeliveryStatus.INVALID if a.problem else DeliveryStatus.PENDING
+        records.insert_record(
+            d.tx,
+            NotificationRecord(
+                str(uuid.uuid4()),
+                c.event.account_id,
+                notification_id,
+                c.event.event_id,
+                c.event.name,
+                trigger,
+                c.event.resource_id,
+                str(c.event.content.get("secretName", "")),
+                str(c.event.content.get("secretType", "")),
+                c.source_kind.value,
+                c.source_name,
+                a.target_kind,
+                a.target_id,
+                a.target_name,
+                a.channel,
+                a.address,
+                messages.subject(content),
+                body,
+                status,
+                0,
+                "misconfigured" if a.problem else "",
+                a.problem or "",
+                None,
+                d.now,
+                d.now,
+                d.now,
+            ),
+        )
