@@ -408,3 +408,16 @@ def test_a_custom_rule_delivers_custom_events(
     assert request.json()["name"] == "deploy" and json.loads(request.json()["content"]) == {"env": "prod"}
     time.sleep(0.2)
     assert len(receiver.requests) == 1
+
+
+def test_delivery_records_are_kept_three_months(
+    server: RunningServer, client: RecordingCms, receiver: LocalReceiver
+) -> None:
+    put_rule(client, "kept", name_list=["Key:DeleteKey:ScheduleDeletion"])
+    webhook_target(client, "kept", receiver.url)
+    schedule_deletion(server)
+    settled(server)
+    server.advance(91 * 86_400)
+    assert len(records(server)) == 1, "three months are at least 91 days"
+    server.advance(2 * 86_400)
+    assert records(server) == []

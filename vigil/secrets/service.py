@@ -429,8 +429,9 @@ class SecretService:
         return secret
 
     def _destroy(self, tx: Tx, secret: Secret, now: int) -> None:
-        store.delete_secret(tx, secret.account_id, secret.name)
+        # The event first: routing it reads the secret's event subscriptions (Huawei secret events).
         self.events.deleted(secret, now)
+        store.delete_secret(tx, secret.account_id, secret.name)
         instance = self._instances.get(secret.account_id, secret.instance_id)
         self._instances.record_usage(instance, Quota.SECRETS, store.count_secrets(tx, secret.instance_id))
         key_store.remove_tags(
