@@ -421,3 +421,66 @@ def test_delivery_records_are_kept_three_months(
     assert len(records(server)) == 1, "three months are at least 91 days"
     server.advance(2 * 86_400)
     assert records(server) == []
+
+
+def test_log_and_queue_targets_append_to_a_file_a_redis_stream_and_a_nats_subject(
+    server: RunningServer, client: RecordingCms
+) -> None:
+    import asyncio
+    import threading
+    import uuid
+
+    import nats
+    import redis
+
+    with redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=2) as broker:
+        try:
+            broker.ping()
+        except redis.RedisError:
+            pytest.skip("REDIS ON 127.0.0.1:6379 IS NOT REACHABLE: the queue target test cannot run")
+        stream, subject = f"vigil-test-{uuid.uuid4().hex[:8]}", f"vigil.test.{uuid.uuid4().hex[:8]}"
+        received: list[bytes] = []
+        ready = threading.Event()
+
+        async def listen() -> None:
+            nc = await nats.connect("nats://127.0.0.1:4222")
+            try:
+                sub = await nc.subscribe(subject)
+                await nc.flush()
+                ready.set()
+                received.append((await sub.next_msg(timeout=5)).data)
+            finally:
+                await nc.close()
+
+        listener = threading.Thread(target=lambda: asyncio.run(listen()), daemon=True)
+        listener.start()
+        assert ready.wait(5), "NATS ON 127.0.0.1:4222 IS NOT REACHABLE"
+        put_rule(client, "sinks", name_list=["Key:DeleteKey:ScheduleDeletion"])
+        client.put_event_rule_targets(
+            cms.PutEventRuleTargetsRequest(
+                rule_name="sinks",
+                sls_parameters=[
+                    cms.PutEventRuleTargetsRequestSlsParameters(
+                        id="log", region="cn-hangzhou", project="audit", log_store="kms"
+                    )
+                ],
+                mns_parameters=[
+                    cms.PutEventRuleTargetsRequestMnsParameters(
+                        id="redis", region="redis://127.0.0.1:6379/0", queue=stream
+                    ),
+                    cms.PutEventRuleTargetsRequestMnsParameters(
+                        id="nats", region="nats://127.0.0.1:4222", topic=subject
+                    ),
+                ],
+            )
+        )
+        key_id = schedule_deletion(server)
+        found = {r.target_id: r for r in settled(server, 3)}
+        assert {r.status for r in found.values()} == {"SUCCESS"}, found
+        lines = (server.data_dir / "event-logs" / "audit" / "kms.jsonl").read_text().splitlines()
+        assert len(lines) == 1 and key_id in json.loads(lines[0])["resourceId"]
+        entries = broker.xrange(stream)
+        broker.delete(stream)
+        assert len(entries) == 1 and key_id in entries[0][1][b"event"].decode()
+        listener.join(timeout=5)
+        assert received and key_id in received[0].decode()
