@@ -375,7 +375,7 @@ def test_contact_groups_fan_out_to_email_and_chat_and_skip_disabled_contacts(
         )
         key_id = schedule_deletion(server)
         [mail] = smtp.wait_for(1)
-        assert mail.recipients == ["alice@example.com"]
+        assert list(mail.recipients) == ["alice@example.com"]
         assert "Key:DeleteKey:ScheduleDeletion" in mail.message()["Subject"]
         [message] = chat.wait_for(1)
         assert key_id in message.body.decode()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from vigil.alerting.notifiers.base import safe_origin
 from vigil.events.model import CustomEvent, SystemEvent
 
 
@@ -62,9 +63,28 @@ class AlertEvent:
     resource_id: str
     time_ms: int
     content: dict[str, Any]
-    payload: dict[str, Any]
-    """The JSON a webhook receives: the seed format for system events."""
-    search_text: str
+    source: SystemEvent | CustomEvent = field(repr=False, compare=False)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The JSON a webhook receives: the seed format for system events."""
+        s = self.source
+        if isinstance(s, SystemEvent):
+            return s.payload()
+        return {
+            "id": s.event_id,
+            "name": s.name,
+            "groupId": s.group_id,
+            "userId": s.account_id,
+            "time": s.time_ms,
+            "content": s.content,
+        }
+
+    @property
+    def search_text(self) -> str:
+        """What CustomFilters keywords look in (computed only when a pattern has keywords)."""
+        s = self.source
+        return s.search_text() if isinstance(s, SystemEvent) else f"{s.name} {s.content}".lower()
 
     @classmethod
     def of_system(cls, e: SystemEvent) -> AlertEvent:
@@ -81,8 +101,7 @@ class AlertEvent:
             e.resource_id,
             e.time_ms,
             e.content,
-            e.payload(),
-            e.search_text(),
+            e,
         )
 
     @classmethod
@@ -92,14 +111,6 @@ class AlertEvent:
         except ValueError:
             parsed = None
         content = parsed if isinstance(parsed, dict) else {"content": e.content}
-        payload = {
-            "id": e.event_id,
-            "name": e.name,
-            "groupId": e.group_id,
-            "userId": e.account_id,
-            "time": e.time_ms,
-            "content": e.content,
-        }
         return cls(
             EventKind.CUSTOM,
             e.event_id,
@@ -113,8 +124,7 @@ class AlertEvent:
             "",
             e.time_ms,
             content,
-            payload,
-            f"{e.name} {e.content}".lower(),
+            e,
         )
 
     def field(self, name: str) -> str:
@@ -149,7 +159,7 @@ class Target:
         p = self.params
         return {
             TargetKind.CONTACT_GROUP: p.get("ContactGroupName", ""),
-            TargetKind.WEBHOOK: p.get("Url", ""),
+            TargetKind.WEBHOOK: safe_origin(p.get("Url", "")),  # a token in the path or query stays out
             TargetKind.LOG: f"{p.get('Project', '')}/{p.get('LogStore', '')}",
             TargetKind.QUEUE: p.get("Queue") or p.get("Topic", ""),
         }[self.kind]

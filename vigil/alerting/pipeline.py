@@ -93,15 +93,17 @@ class Dispatcher:
             return 0
         with self._db.transaction() as tx:
             d = Dispatch(tx, self._clock.now_ms())
+            lock = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
             rows = tx.all(
-                "SELECT * FROM alert_groups WHERE flush_at <= ? ORDER BY flush_at LIMIT ?", (d.now, limit)
+                f"SELECT * FROM alert_groups WHERE flush_at <= ? ORDER BY flush_at LIMIT ?{lock}",
+                (d.now, limit),
             )
             batch = []
             for r in rows:
                 events = json.loads(r["events"])
                 first = outbox.load_event(tx, EventKind.SYSTEM, events[0]["id"])
-                tx.execute("DELETE FROM alert_groups WHERE group_id = ?", (r["group_id"],))
-                if first is None:
+                taken = tx.execute("DELETE FROM alert_groups WHERE group_id = ?", (r["group_id"],))
+                if first is None or not taken:  # another dispatcher flushed it first
                     continue
                 batch.append(
                     Candidate(
@@ -132,13 +134,14 @@ class Dispatcher:
         sub = d.subscription_named(n.account_id, n.source_kind, n.source_name)
         level = n.escalation_level
         if sub is None or level >= len(sub.escalation):
-            records.escalated(d.tx, n.notification_id, level, None, d.now)
+            records.escalated(d.tx, n.notification_id, level, None, d.now, from_level=level)
             return
         step = sub.escalation[level]
         following = (
             sub.escalation[level + 1].after_s * 1000 + d.now if level + 1 < len(sub.escalation) else None
         )
-        records.escalated(d.tx, n.notification_id, level + 1, following, d.now)
+        if not records.escalated(d.tx, n.notification_id, level + 1, following, d.now, from_level=level):
+            return  # another dispatcher took this step
         event = outbox.load_event(d.tx, EventKind.SYSTEM, n.event_id)
         if event is None:
             return

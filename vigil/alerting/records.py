@@ -125,11 +125,17 @@ def list_notifications(tx: Tx, account_id: str, state: str | None, limit: int) -
 def set_state(
     tx: Tx, account_id: str, notification_id: str, state: NotificationState, who: str, comment: str, now: int
 ) -> int:
-    """Acknowledging or resolving stops escalation."""
+    """Acknowledging or resolving stops escalation. A notification is acknowledged only while it
+    fires and resolved at most once; the first acknowledgement stays recorded."""
+    allowed = [NotificationState.FIRING.value]
+    if state is NotificationState.RESOLVED:
+        allowed.append(NotificationState.ACKNOWLEDGED.value)
+    marks = ", ".join("?" for _ in allowed)
     return tx.execute(
-        "UPDATE notifications SET state = ?, acked_by = ?, ack_comment = ?, updated_at = ?, "
-        "next_escalation_at = NULL WHERE account_id = ? AND notification_id = ?",
-        (state.value, who, comment, now, account_id, notification_id),
+        "UPDATE notifications SET state = ?, acked_by = COALESCE(acked_by, ?), "
+        "ack_comment = COALESCE(ack_comment, ?), updated_at = ?, next_escalation_at = NULL "
+        f"WHERE account_id = ? AND notification_id = ? AND state IN ({marks})",
+        [state.value, who, comment, now, account_id, notification_id, *allowed],
     )
 
 
@@ -142,12 +148,16 @@ def due_escalations(tx: Tx, now: int, limit: int) -> list[Notification]:
     return [_notification(r) for r in rows]
 
 
-def escalated(tx: Tx, notification_id: str, level: int, next_at: int | None, now: int) -> None:
-    tx.execute(
+def escalated(
+    tx: Tx, notification_id: str, level: int, next_at: int | None, now: int, *, from_level: int
+) -> bool:
+    """Move to ``level`` only from ``from_level``: of two dispatchers taking one step, one wins."""
+    changed = tx.execute(
         "UPDATE notifications SET escalation_level = ?, next_escalation_at = ?, updated_at = ? "
-        "WHERE notification_id = ?",
-        (level, next_at, now, notification_id),
+        "WHERE notification_id = ? AND escalation_level = ?",
+        (level, next_at, now, notification_id, from_level),
     )
+    return bool(changed)
 
 
 # -- delivery records ------------------------------------------------------------------------

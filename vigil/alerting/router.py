@@ -9,11 +9,11 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vigil.alerting import outbox, store
 from vigil.alerting.model import AlertEvent, SourceKind
-from vigil.alerting.patterns import EventRule
+from vigil.alerting.patterns import ANY, EventPattern, EventRule
 from vigil.alerting.subscriptions import Subscription
 from vigil.clock import Clock
 from vigil.events.catalog import CATALOG
@@ -21,18 +21,51 @@ from vigil.events.model import CustomEvent, SystemEvent
 from vigil.storage.engine import Tx
 
 
+def _products(patterns: tuple[EventPattern, ...]) -> set[str]:
+    """The lower-cased products a source can match; "" when it can match any product."""
+    if not patterns:
+        return {""}
+    return {"" if p.product in ("", ANY) else p.product.lower() for p in patterns}
+
+
 @dataclass(frozen=True, slots=True)
 class Routes:
-    """An account's enabled rules and subscriptions, as loaded at one moment."""
+    """An account's enabled rules and subscriptions, as loaded at one moment, indexed by product so
+    an event is only checked against the sources that can take its product."""
 
     rules: tuple[EventRule, ...]
     subscriptions: tuple[Subscription, ...]
     secret_events: tuple[Subscription, ...]
     loaded_at: float
+    _by_product: dict[str, tuple[EventRule | Subscription, ...]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        rules: tuple[EventRule, ...],
+        subscriptions: tuple[Subscription, ...],
+        secret_events: tuple[Subscription, ...],
+    ) -> Routes:
+        index: dict[str, list[EventRule | Subscription]] = {}
+        sources: list[EventRule | Subscription] = [*rules, *subscriptions]
+        for source in sources:
+            for product in _products(source.patterns):
+                index.setdefault(product, []).append(source)
+        by_product = {k: tuple(v) for k, v in index.items()}
+        return cls(rules, subscriptions, secret_events, time.monotonic(), by_product)
 
     @property
     def empty(self) -> bool:
         return not (self.rules or self.subscriptions or self.secret_events)
+
+    def candidates(self, product: str) -> list[EventRule | Subscription]:
+        """The rules and subscriptions whose patterns name this product or no product."""
+        named = self._by_product.get(product.lower(), ())
+        anything = self._by_product.get("", ())
+        if not anything:
+            return list(named)
+        seen = {id(s) for s in named}
+        return [*named, *(s for s in anything if id(s) not in seen)]
 
 
 def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:
@@ -81,8 +114,11 @@ class Router:
             tx.on_commit(self._wake)
 
     def matches(self, tx: Tx, event: AlertEvent, routes: Routes) -> list[tuple[SourceKind, str]]:
-        found = [(SourceKind.RULE, r.name) for r in routes.rules if not r.why_not(event)]
-        found += [(SourceKind.SUBSCRIPTION, s.name) for s in routes.subscriptions if not s.why_not(event)]
+        found = [
+            (SourceKind.RULE if isinstance(s, EventRule) else SourceKind.SUBSCRIPTION, s.name)
+            for s in routes.candidates(event.product)
+            if not s.why_not(event)
+        ]
         found += [
             (SourceKind.SECRET_EVENT, s.name)
             for s in routes.secret_events
@@ -106,11 +142,10 @@ class Router:
             return not enabled_only or state is RuleState.ENABLED
 
         subscriptions = store.list_subscriptions(tx, account_id)
-        return Routes(
+        return Routes.build(
             tuple(r for r in store.list_rules(tx, account_id) if on(r.state)),
             tuple(s for s in subscriptions if s.kind == SourceKind.SUBSCRIPTION and on(s.state)),
             tuple(s for s in subscriptions if s.kind == SourceKind.SECRET_EVENT and on(s.state)),
-            time.monotonic(),
         )
 
     def invalidate(self, account_id: str) -> None:

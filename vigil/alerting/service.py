@@ -17,7 +17,7 @@ from vigil.alerting.router import Router
 from vigil.alerting.silences import Matcher, Recurrence, Silence
 from vigil.alerting.subscriptions import Subscription
 from vigil.clock import Clock
-from vigil.errors import AlreadyExists, InvalidArgument, NotFound
+from vigil.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from vigil.storage.engine import Database
 
 NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{1,64}$")
@@ -43,6 +43,10 @@ class SilenceNotFound(NotFound):
 
 class NotificationNotFound(NotFound):
     code = "NotificationNotFound"
+
+
+class NotificationStateConflict(FailedPrecondition):
+    code = "IncorrectNotificationState"
 
 
 def check_name(label: str, name: str) -> str:
@@ -282,13 +286,18 @@ class AlertingService:
         self, account_id: str, notification_id: str, state: NotificationState, who: str, comment: str
     ) -> records.Notification:
         with self._db.transaction() as tx:
+            found = records.get_notification(tx, account_id, notification_id)
+            if found is None:
+                raise NotificationNotFound(f"notification {notification_id[:70]!r} does not exist")
             if not records.set_state(
                 tx, account_id, notification_id, state, who, comment, self._clock.now_ms()
             ):
-                raise NotificationNotFound(f"notification {notification_id[:70]!r} does not exist")
-            found = records.get_notification(tx, account_id, notification_id)
-        assert found is not None
-        return found
+                raise NotificationStateConflict(
+                    f"notification {notification_id[:70]!r} is {found.state.value}; it cannot become {state.value}"
+                )
+            changed = records.get_notification(tx, account_id, notification_id)
+        assert changed is not None
+        return changed
 
     def records(
         self, account_id: str, f: records.RecordFilter, before_seq: int | None, limit: int

@@ -14,6 +14,16 @@ from vigil.alerting.model import AlertEvent
 from vigil.errors import InvalidArgument
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = {
+    *DAYS,
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 MAX_MATCHERS = 16
 
@@ -76,13 +86,13 @@ class Recurrence:
     @classmethod
     def create(cls, raw: dict[str, Any]) -> Recurrence:
         days = raw.get("days")
-        if not isinstance(days, list) or not days or any(str(d).lower()[:3] not in DAYS for d in days):
-            raise InvalidArgument(f"recurrence.days must list weekdays ({', '.join(DAYS)})")
+        if not isinstance(days, list) or not days or any(str(d).lower() not in _DAY_NAMES for d in days):
+            raise InvalidArgument(f"recurrence.days must list weekdays ({', '.join(DAYS)} or full names)")
         start = _HHMM.match(str(raw.get("start", "")))
         if start is None:
             raise InvalidArgument("recurrence.start must be HH:MM (UTC)")
         duration = raw.get("duration_minutes")
-        if not isinstance(duration, int) or not 1 <= duration <= 7 * 24 * 60:
+        if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 7 * 24 * 60:
             raise InvalidArgument("recurrence.duration_minutes must be 1-10080")
         return cls(
             tuple(sorted({str(d).lower()[:3] for d in days}, key=DAYS.index)),

@@ -119,9 +119,21 @@ def configure(endpoint: str, access_key_id: str, access_key_secret: str) -> None
 
 
 def _register_nouns() -> None:
-    from vigil.cli import clock, crypto, events, iam, keys, secrets, webhooks
+    from vigil.cli import (
+        clock,
+        crypto,
+        events,
+        iam,
+        keys,
+        notifications,
+        secrets,
+        silences,
+        subscriptions,
+        webhooks,
+    )
 
-    for module in (keys, crypto, secrets, iam, webhooks, events, clock):
+    nouns = (keys, crypto, secrets, iam, webhooks, events, clock, subscriptions, silences, notifications)
+    for module in nouns:
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -30,8 +30,8 @@ class SuppressDuplicates:
                 continue
             mark = f"dup:{fingerprint(c)}"
             last = get_mark(d.tx, c, mark)
-            if last is not None and d.now < last + sub.dedup_s * 1000:
+            if last is not None and c.event.time_ms < last + sub.dedup_s * 1000:
                 continue
-            set_mark(d.tx, c, mark, d.now)
+            set_mark(d.tx, c, mark, c.event.time_ms)
             kept.append(c)
         return kept

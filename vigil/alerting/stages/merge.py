@@ -1,6 +1,7 @@
 """Merging: a subscription with ``merge`` holds events that share its merge fields in a group for
-``window_s`` after the first; when the window ends (groups.py flushes it) one notification goes out
-with the count and the list."""
+``window_s`` after the first one happened; when the window ends (the dispatcher's flush) one
+notification goes out with the count and the list. Windows follow the events' own times, so a
+late dispatch (after a restart) groups them as they happened."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ class MergeIntoGroups:
                     c.source_kind.value,
                     c.source_name,
                     key,
-                    d.now,
-                    d.now + window_s * 1000,
+                    c.event.time_ms,
+                    c.event.time_ms + window_s * 1000,
                     json.dumps([c.event.payload], separators=(",", ":")),
                 ),
             )

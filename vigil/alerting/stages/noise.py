@@ -18,9 +18,9 @@ class RequireThreshold:
             key, account = sub.group_key(c.event), c.event.account_id
             d.tx.execute(
                 "INSERT INTO alert_hits (account_id, source_name, group_key, event_id, time_ms) VALUES (?, ?, ?, ?, ?)",
-                (account, sub.name, key, c.event.event_id, d.now),
+                (account, sub.name, key, c.event.event_id, c.event.time_ms),
             )
-            since = d.now - sub.noise.window_s * 1000
+            since = c.event.time_ms - sub.noise.window_s * 1000
             row = d.tx.one(
                 "SELECT COUNT(*) AS n FROM alert_hits WHERE account_id = ? AND source_name = ? AND group_key = ? "
                 "AND time_ms > ?",

@@ -16,8 +16,8 @@ class ApplySilenceTime:
                 continue
             mark = f"silence:{c.event.name}:{c.event.resource_id}"
             last = get_mark(d.tx, c, mark)
-            if last is not None and d.now < last + rule.silence_time_s * 1000:
+            if last is not None and c.event.time_ms < last + rule.silence_time_s * 1000:
                 continue
-            set_mark(d.tx, c, mark, d.now)
+            set_mark(d.tx, c, mark, c.event.time_ms)
             kept.append(c)
         return kept

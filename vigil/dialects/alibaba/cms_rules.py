@@ -342,8 +342,8 @@ def _contact(c: Contact, groups: list[ContactGroup]) -> Result:
         "Lang": c.lang,
         "CreateTime": c.created_at,
         "UpdateTime": c.updated_at,
-        "Channels": {name: c.channels.get(name, "") for name in _CHANNELS if c.channels.get(name)},
-        "ChannelsState": {name: state for name in _CHANNELS if c.channels.get(name)},
+        "Channels": {name: c.channels.get(name, "") for name in _CHANNELS},
+        "ChannelsState": {name: state if c.channels.get(name) else "" for name in _CHANNELS},
         "ContactGroups": {"ContactGroup": [g.name for g in groups if c.name in g.contacts]},
     }
 
@@ -391,7 +391,12 @@ def describe_contact_group_list(ctx: CallContext, p: Params) -> Result:
         }
         for g in page
     ]
-    return {"ContactGroupList": {"ContactGroup": items}, "Total": len(groups), **_OK}
+    return {
+        "ContactGroupList": {"ContactGroup": items},
+        "ContactGroups": {"ContactGroup": [g.name for g in page]},
+        "Total": len(groups),
+        **_OK,
+    }
 
 
 def _rule_op(name: str, handler: Any, rw: str) -> Operation:

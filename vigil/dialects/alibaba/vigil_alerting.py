@@ -1,8 +1,625 @@
 """Vigil's own alerting operations (API version 2026-11-01): subscriptions, silences, notifications,
-delivery records, dry runs and test notifications."""
+delivery records, dry runs and test notifications. Thin translations onto ``ctx.services.alerting``;
+JSON-valued parameters travel as JSON strings and every error names the parameter at fault.
+"""
 
 from __future__ import annotations
 
-from vigil.http.calls import Operation
+import dataclasses
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-OPERATIONS: list[Operation] = []
+from vigil import ids
+from vigil.alerting.model import (
+    AlertEvent,
+    Contact,
+    DeliveryStatus,
+    NotificationRecord,
+    NotificationState,
+    SourceKind,
+    Target,
+    TargetKind,
+)
+from vigil.alerting.notifiers.base import safe_origin, url_problem
+from vigil.alerting.patterns import EventPattern, RuleState
+from vigil.alerting.records import RecordFilter
+from vigil.alerting.service import MAX_SILENCE_S, MAX_TARGETS
+from vigil.alerting.sqlfilter import SqlFilterError
+from vigil.alerting.subscriptions import (
+    NAME,
+    EscalationStep,
+    MergePolicy,
+    NoisePolicy,
+    Subscription,
+    check_window,
+)
+from vigil.dialects.alibaba.pop import Params
+from vigil.errors import InvalidArgument, MissingParameter, NotFound
+from vigil.events import store as events_store
+from vigil.events.catalog import CATALOG, EventSpec, Level
+from vigil.events.model import SystemEvent
+from vigil.events.query import parse_time
+from vigil.http.calls import CallContext, Operation, ResourceOf
+
+Result = dict[str, Any]
+SUBSCRIPTION = SourceKind.SUBSCRIPTION.value
+SAMPLE_EVENT = "Key:DeleteKey:ScheduleDeletion"
+"""The event a test notification carries when the caller gives none (marked as a drill)."""
+MAX_RECORDS = 100
+MAX_MERGE_FIELDS = 8
+MAX_ESCALATION_STEPS = 10
+MAX_NOISE_COUNT = 10_000
+_LATEST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+_HTTP = frozenset({"http", "https"})
+_PATTERN_KEYS = tuple(EventPattern().to_json())
+_TARGET_PARAMS = {
+    TargetKind.WEBHOOK: ("Url", "Method"),
+    TargetKind.CONTACT_GROUP: ("ContactGroupName",),
+    TargetKind.LOG: ("Project", "LogStore"),
+    TargetKind.QUEUE: ("Region", "Queue", "Topic"),
+}
+_ANY_TARGET_PARAM = tuple(dict.fromkeys(k for keys in _TARGET_PARAMS.values() for k in keys))
+_TARGET_REQUIRED = {
+    TargetKind.WEBHOOK: ("Url",),
+    TargetKind.CONTACT_GROUP: ("ContactGroupName",),
+    TargetKind.LOG: ("Project", "LogStore"),
+    TargetKind.QUEUE: (),
+}
+_EVENT_KEYS = (
+    "id", "product", "name", "level", "status", "resourceId", "instanceName", "regionId", "userId",
+    "groupId", "time", "content", "drill",
+)  # fmt: skip
+
+
+# -- values inside JSON parameters -----------------------------------------------------------
+
+
+def _json_list(p: Params, name: str, *, required: bool = False) -> list[Any]:
+    value = p.json(name)
+    if value is None:
+        if required:
+            raise MissingParameter(f"{name} is mandatory for this action")
+        return []
+    if not isinstance(value, list):
+        raise InvalidArgument(f"{name} must be a JSON list")
+    return value
+
+
+def _fields(raw: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
+    """``raw`` as a JSON object holding no key outside ``allowed``."""
+    if not isinstance(raw, dict):
+        raise InvalidArgument(f"{where} must be a JSON object")
+    unknown = sorted(k for k in raw if k not in allowed)
+    if unknown:
+        raise InvalidArgument(
+            f"{where} has an unknown field {unknown[0][:40]!r}; known: {', '.join(allowed)}"
+        )
+    return raw
+
+
+def _text(raw: dict[str, Any], key: str, where: str, *, required: bool = False, max_len: int = 1024) -> str:
+    value = raw.get(key)
+    if value is None or value == "":
+        if required:
+            raise InvalidArgument(f"{where}.{key} is mandatory")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument(f"{where}.{key} must be a non-empty string")
+    if len(value) > max_len:
+        raise InvalidArgument(f"{where}.{key} is too long: at most {max_len} characters")
+    return value.strip()
+
+
+def _texts(raw: dict[str, Any], key: str, where: str) -> list[str]:
+    value = raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InvalidArgument(f"{where}.{key} must be a list of non-empty strings")
+    return [v.strip() for v in value]
+
+
+def _whole(raw: dict[str, Any], key: str, where: str) -> int:
+    value = raw.get(key)
+    if value is None:
+        raise InvalidArgument(f"{where}.{key} is mandatory")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidArgument(f"{where}.{key} must be a whole number, got {json.dumps(value)[:40]}")
+    return value
+
+
+# -- subscriptions ---------------------------------------------------------------------------
+
+
+def _pattern(raw: Any, where: str) -> EventPattern:
+    fields = _fields(raw, where, _PATTERN_KEYS)
+    try:
+        return EventPattern.create(
+            product=_text(fields, "Product", where),
+            event_types=_texts(fields, "EventTypeList", where),
+            levels=_texts(fields, "LevelList", where),
+            names=_texts(fields, "NameList", where),
+            statuses=_texts(fields, "StatusList", where),
+            custom_filters=_text(fields, "CustomFilters", where),
+            sql_filter=_text(fields, "SQLFilter", where, max_len=4096),
+        )
+    except SqlFilterError as exc:
+        raise InvalidArgument(f"{where}.{exc.message}", code=exc.code) from None
+
+
+def target_of(raw: Any, where: str, *, default_id: str | None = None, strict: bool = True) -> Target:
+    """One target object: Id, Type and the CMS parameter names of its kind. ``strict`` also refuses
+    a webhook URL or method that can never work (a test notification records those as INVALID)."""
+    kind_text = _text(_fields(raw, where, ("Id", "Type", *_ANY_TARGET_PARAM)), "Type", where, required=True)
+    try:
+        kind = TargetKind(kind_text.lower())
+    except ValueError:
+        kinds = ", ".join(k.value for k in TargetKind)
+        raise InvalidArgument(f"{where}.Type must be one of {kinds}, got {kind_text[:40]!r}") from None
+    fields = _fields(raw, where, ("Id", "Type", *_TARGET_PARAMS[kind]))
+    params = {k: v for k in _TARGET_PARAMS[kind] if (v := _text(fields, k, where))}
+    for key in _TARGET_REQUIRED[kind]:
+        if key not in params:
+            raise InvalidArgument(f"{where}.{key} is mandatory for a {kind.value} target")
+    if kind is TargetKind.QUEUE and not (params.get("Queue") or params.get("Topic")):
+        raise InvalidArgument(f"{where} needs a Queue (Redis stream) or a Topic (NATS subject)")
+    if strict and kind is TargetKind.WEBHOOK:
+        problem = url_problem(params["Url"], _HTTP)
+        if params.get("Method", "POST").upper() not in ("POST", "GET"):
+            problem = "the method must be POST or GET"
+        if problem is not None:
+            raise InvalidArgument(f"{where}: {problem}")
+    target_id = _text(fields, "Id", where, required=default_id is None, max_len=64) or str(default_id)
+    return Target(target_id, kind, params)
+
+
+def _targets(p: Params) -> tuple[Target, ...]:
+    raw = _json_list(p, "Targets", required=True)
+    if not raw or len(raw) > MAX_TARGETS:
+        raise InvalidArgument(f"Targets must list 1-{MAX_TARGETS} targets")
+    targets = tuple(target_of(t, f"Targets[{i}]") for i, t in enumerate(raw, start=1))
+    ids_seen = [t.target_id for t in targets]
+    duplicate = next((i for i in ids_seen if ids_seen.count(i) > 1), None)
+    if duplicate is not None:
+        raise InvalidArgument(f"Targets: the target id {duplicate!r} is used twice")
+    return targets
+
+
+def _merge(p: Params) -> MergePolicy | None:
+    raw = p.json("Merge")
+    if raw is None:
+        return None
+    fields = _fields(raw, "Merge", ("Fields", "WindowSeconds"))
+    names = _texts(fields, "Fields", "Merge")
+    if not names or len(names) > MAX_MERGE_FIELDS:
+        raise InvalidArgument(f"Merge.Fields must list 1-{MAX_MERGE_FIELDS} event fields")
+    return MergePolicy(
+        tuple(names), check_window("Merge.WindowSeconds", _whole(fields, "WindowSeconds", "Merge"))
+    )
+
+
+def _noise(p: Params) -> NoisePolicy | None:
+    raw = p.json("Noise")
+    if raw is None:
+        return None
+    fields = _fields(raw, "Noise", ("MinCount", "WindowSeconds"))
+    count = _whole(fields, "MinCount", "Noise")
+    if not 1 <= count <= MAX_NOISE_COUNT:
+        raise InvalidArgument(f"Noise.MinCount must be 1-{MAX_NOISE_COUNT}, got {count}")
+    return NoisePolicy(count, check_window("Noise.WindowSeconds", _whole(fields, "WindowSeconds", "Noise")))
+
+
+def _escalation(p: Params) -> tuple[EscalationStep, ...]:
+    raw = _json_list(p, "Escalation")
+    if len(raw) > MAX_ESCALATION_STEPS:
+        raise InvalidArgument(f"Escalation may have at most {MAX_ESCALATION_STEPS} steps")
+    steps = []
+    for i, step in enumerate(raw, start=1):
+        where = f"Escalation[{i}]"
+        fields = _fields(step, where, ("ContactGroup", "AfterSeconds"))
+        after = check_window(f"{where}.AfterSeconds", _whole(fields, "AfterSeconds", where))
+        steps.append(EscalationStep(_text(fields, "ContactGroup", where, required=True, max_len=64), after))
+    return tuple(steps)
+
+
+def _name(p: Params) -> str:
+    name = p.required("Name", max_len=128)
+    if not NAME.match(name):
+        raise InvalidArgument(f"Name must be 1-64 letters, digits, '_' or '-', got {name[:70]!r}")
+    return name
+
+
+def _state(p: Params) -> RuleState:
+    text = (p.str("State") or RuleState.ENABLED.value).upper()
+    if text not in RuleState.__members__:
+        raise InvalidArgument(f"State must be ENABLED or DISABLED, got {text[:40]!r}")
+    return RuleState(text)
+
+
+def _subscription_json(s: Subscription) -> Result:
+    return {
+        "Name": s.name,
+        "SubscriptionId": s.subscription_id,
+        "Description": s.description,
+        "State": s.state.value,
+        "EventPattern": [pattern.to_json() for pattern in s.patterns],
+        "Targets": [{"Id": t.target_id, "Type": t.kind.value, **t.params} for t in s.targets],
+        "Merge": None
+        if s.merge is None
+        else {"Fields": list(s.merge.fields), "WindowSeconds": s.merge.window_s},
+        "Noise": None
+        if s.noise is None
+        else {"MinCount": s.noise.min_count, "WindowSeconds": s.noise.window_s},
+        "DedupSeconds": s.dedup_s,
+        "Escalation": [{"ContactGroup": e.contact_group, "AfterSeconds": e.after_s} for e in s.escalation],
+        "CreatedAt": s.created_at,
+        "UpdatedAt": s.updated_at,
+    }
+
+
+def put_subscription(ctx: CallContext, p: Params) -> Result:
+    """Create or replace a subscription; its id and creation time survive a replacement."""
+    dedup = p.int("DedupSeconds", 0)
+    sub = Subscription(
+        ctx.account_id,
+        SUBSCRIPTION,
+        _name(p),
+        str(uuid.uuid4()),
+        _state(p),
+        tuple(_pattern(raw, f"EventPattern[{i}]") for i, raw in enumerate(_json_list(p, "EventPattern"), 1)),
+        _targets(p),
+        _merge(p),
+        _noise(p),
+        check_window("DedupSeconds", dedup) if dedup else 0,
+        _escalation(p),
+        p.str("Description", "", max_len=256) or "",
+    )
+    return {"Subscription": _subscription_json(ctx.services.alerting.service.put_subscription(sub))}
+
+
+def describe_subscription(ctx: CallContext, p: Params) -> Result:
+    found = ctx.services.alerting.service.subscription(ctx.account_id, SUBSCRIPTION, p.required("Name"))
+    return {"Subscription": _subscription_json(found)}
+
+
+def list_subscriptions(ctx: CallContext, _: Params) -> Result:
+    found = ctx.services.alerting.service.subscriptions(ctx.account_id, SUBSCRIPTION)
+    return {"Subscriptions": [_subscription_json(s) for s in found]}
+
+
+def delete_subscription(ctx: CallContext, p: Params) -> Result:
+    ctx.services.alerting.service.delete_subscription(ctx.account_id, SUBSCRIPTION, p.required("Name"))
+    return {}
+
+
+# -- silences --------------------------------------------------------------------------------
+
+
+def _iso_ms(text: str) -> int:
+    moment = datetime.fromisoformat(text)
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
+def _instant(p: Params, name: str) -> int | None:
+    """Unix milliseconds or ISO-8601 (UTC unless it says otherwise). Raises InvalidArgument."""
+    text = (p.str(name, max_len=64) or "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text) if text.isdigit() else _iso_ms(text)
+    except (ValueError, OverflowError):
+        value = -1
+    if not 0 <= value <= _LATEST_MS:
+        raise InvalidArgument(f"{name} must be Unix milliseconds or an ISO-8601 time, got {text[:40]!r}")
+    return value
+
+
+def _caller(ctx: CallContext) -> str:
+    return ctx.principal.user_name or "root"
+
+
+def create_silence(ctx: CallContext, p: Params) -> Result:
+    """EndsAt, or DurationSeconds counted from StartsAt (default: the server's now)."""
+    matchers = _json_list(p, "Matchers", required=True)
+    for i, m in enumerate(matchers, start=1):
+        _fields(m, f"Matchers[{i}]", ("field", "op", "value"))
+    starts_at, ends_at = _instant(p, "StartsAt"), _instant(p, "EndsAt")
+    if ("DurationSeconds" in p) == (ends_at is not None):
+        raise InvalidArgument("give either EndsAt or DurationSeconds")
+    if ends_at is None:
+        start = ctx.services.clock.now_ms() if starts_at is None else starts_at
+        ends_at = start + p.int("DurationSeconds", lo=1, hi=MAX_SILENCE_S) * 1000
+    silence = ctx.services.alerting.service.create_silence(
+        ctx.account_id,
+        matchers,
+        starts_at,
+        ends_at,
+        p.json_object("Recurrence"),
+        p.str("Author", max_len=128) or _caller(ctx),
+        p.required("Comment", max_len=1024),
+    )
+    return {"Silence": silence.to_json(ctx.services.clock.now_ms())}
+
+
+def expire_silence(ctx: CallContext, p: Params) -> Result:
+    silence = ctx.services.alerting.service.expire_silence(ctx.account_id, p.required("SilenceId"))
+    return {"Silence": silence.to_json(ctx.services.clock.now_ms())}
+
+
+def list_silences(ctx: CallContext, p: Params) -> Result:
+    found = ctx.services.alerting.service.silences(ctx.account_id, include_expired=p.bool("IncludeExpired"))
+    now = ctx.services.clock.now_ms()
+    return {"Silences": [s.to_json(now) for s in found]}
+
+
+# -- notifications and delivery records ------------------------------------------------------
+
+
+def list_notifications(ctx: CallContext, p: Params) -> Result:
+    state = (p.str("State") or "").upper() or None
+    if state is not None and state not in NotificationState.__members__:
+        raise InvalidArgument(f"State must be one of {', '.join(NotificationState)}, got {state[:40]!r}")
+    found = ctx.services.alerting.service.notifications(
+        ctx.account_id, state, p.int("Limit", 50, lo=1, hi=500)
+    )
+    return {"Notifications": [n.to_json() for n in found]}
+
+
+def _set_state(ctx: CallContext, p: Params, state: NotificationState) -> Result:
+    found = ctx.services.alerting.service.set_notification_state(
+        ctx.account_id,
+        p.required("NotificationId"),
+        state,
+        _caller(ctx),
+        p.str("Comment", "", max_len=1024) or "",
+    )
+    return {"Notification": found.to_json()}
+
+
+def acknowledge_notification(ctx: CallContext, p: Params) -> Result:
+    """Acknowledging stops escalation; the notification stays listed as ACKNOWLEDGED."""
+    return _set_state(ctx, p, NotificationState.ACKNOWLEDGED)
+
+
+def resolve_notification(ctx: CallContext, p: Params) -> Result:
+    return _set_state(ctx, p, NotificationState.RESOLVED)
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _target_name(kind: str, name: str) -> str:
+    """A webhook target is named by its URL, where a chat token may sit in the path or query:
+    only its origin is shown."""
+    return safe_origin(name, path=False) if kind == TargetKind.WEBHOOK else name
+
+
+def _record_json(r: NotificationRecord) -> Result:
+    """Every field but the address, which may hold a chat token (see _target_name)."""
+    shown = {
+        _pascal(f.name): getattr(r, f.name)
+        for f in dataclasses.fields(r)
+        if f.name not in ("address", "extra")
+    }
+    try:
+        content: Any = json.loads(r.content)
+    except ValueError:
+        content = r.content
+    return {
+        **shown,
+        "TargetName": _target_name(r.target_kind, r.target_name),
+        "Content": content,
+        "Status": r.status.value,
+    }
+
+
+def _filter_text(p: Params, name: str) -> str | None:
+    return (p.str(name, max_len=1024) or "").strip() or None
+
+
+def _record_filter(p: Params) -> RecordFilter:
+    status = (p.str("Status") or "").upper() or None
+    if status is not None and status not in DeliveryStatus.__members__:
+        raise InvalidArgument(f"Status must be one of {', '.join(DeliveryStatus)}, got {status[:40]!r}")
+    start, end = parse_time(p.str("StartTime"), "StartTime"), parse_time(p.str("EndTime"), "EndTime")
+    if start is not None and end is not None and start > end:
+        raise InvalidArgument("StartTime must not be after EndTime")
+    return RecordFilter(
+        start,
+        end,
+        status,
+        _filter_text(p, "RuleName"),
+        _filter_text(p, "Target"),
+        _filter_text(p, "EventName"),
+        _filter_text(p, "Resource"),
+        _filter_text(p, "NotificationId"),
+    )
+
+
+def list_notification_records(ctx: CallContext, p: Params) -> Result:
+    """Newest first; NextToken is the marker of the next (older) page, "" after the last."""
+    limit = p.int("MaxResults", 20, lo=1, hi=MAX_RECORDS)
+    marker = p.str("NextToken", max_len=20)
+    if marker is not None and not marker.isdigit():
+        raise InvalidArgument("NextToken must be the NextToken of an earlier answer")
+    f = _record_filter(p)
+    found = ctx.services.alerting.service.records(
+        ctx.account_id, f, None if marker is None else int(marker), limit + 1
+    )
+    shown = found[:limit]
+    return {
+        "Records": [_record_json(r) for r in shown],
+        "NextToken": str(shown[-1].seq) if len(found) > limit else "",
+    }
+
+
+# -- dry runs and test notifications ---------------------------------------------------------
+
+
+def _sample_resource(ctx: CallContext, spec: EventSpec) -> str:
+    """The catalog example's resource ARN moved into the caller's region and account."""
+    parts = str(spec.example.get("resourceId", "")).split(":", 4)
+    if len(parts) == 5:
+        parts[2], parts[3] = ctx.region, ctx.account_id
+    return ":".join(parts)
+
+
+def _content(ctx: CallContext, spec: EventSpec, fields: dict[str, Any], now: int) -> dict[str, Any]:
+    """The given content, or the catalog example's with its resource moved to the caller's account."""
+    given = fields.get("content")
+    if given is not None:
+        if not isinstance(given, dict):
+            raise InvalidArgument("Event.content must be a JSON object")
+        return dict(given)
+    example_resource, resource = spec.example.get("resourceId"), _sample_resource(ctx, spec)
+    content = {
+        k: resource if v == example_resource else v for k, v in (spec.example.get("content") or {}).items()
+    }
+    if spec.event_id_key is not None:
+        content[spec.event_id_key] = f"{ctx.account_id}:{spec.example.get('instanceName', '')}:{now // 1000}"
+    return content
+
+
+def system_event(ctx: CallContext, raw: Any, *, drill: bool) -> SystemEvent:
+    """An event in the seed payload shape; what it leaves out comes from the catalog and its example.
+    Raises InvalidArgument naming the field."""
+    fields = _fields(raw, "Event", _EVENT_KEYS)
+    name = _text(fields, "name", "Event", required=True, max_len=128)
+    spec = CATALOG.get(name)
+    if spec is None:
+        raise InvalidArgument(f"Event.name {name!r} is not an event of the catalog")
+    product = _text(fields, "product", "Event")
+    if product and product.lower() != spec.product.lower():
+        raise InvalidArgument(f"Event.product {product[:40]!r} does not match {name}, a {spec.product} event")
+    level = (_text(fields, "level", "Event") or spec.level.value).upper()
+    if level not in Level.__members__:
+        raise InvalidArgument(f"Event.level must be one of {', '.join(Level)}, got {level[:40]!r}")
+    now = ctx.services.clock.now_ms()
+    at = now if fields.get("time") is None else _whole(fields, "time", "Event")
+    drill = drill or fields.get("drill") is True
+    content = _content(ctx, spec, fields, now)
+    return SystemEvent(
+        _text(fields, "id", "Event", max_len=128) or ids.time_ordered_uuid(now),
+        ctx.account_id,
+        spec.product,
+        spec.name,
+        level,
+        spec.event_type.value,
+        _text(fields, "status", "Event") or spec.status,
+        _text(fields, "groupId", "Event") or "0",
+        _text(fields, "resourceId", "Event") or _sample_resource(ctx, spec),
+        _text(fields, "instanceName", "Event") or str(spec.example.get("instanceName", "")),
+        ctx.region,
+        at,
+        {**content, "drill": True} if drill else content,
+        drill,
+        "dryrun",
+    )
+
+
+def _stored_event(ctx: CallContext, event_id: str) -> AlertEvent:
+    with ctx.services.db.transaction(write=False) as tx:
+        system = events_store.event_by_id(tx, event_id)
+        custom = events_store.custom_by_id(tx, event_id) if system is None else None
+    if system is not None and system.account_id == ctx.account_id:
+        return AlertEvent.of_system(system)
+    if custom is not None and custom.account_id == ctx.account_id:
+        return AlertEvent.of_custom(custom)
+    raise NotFound(f"event {event_id[:70]!r} does not exist", code="EventNotFound")
+
+
+def test_event_routing(ctx: CallContext, p: Params) -> Result:
+    """Which rules and subscriptions would take the event (given, or stored with EventId), and why not."""
+    raw, event_id = p.json("Event"), p.str("EventId", max_len=128)
+    if (raw is None) == (event_id is None):
+        raise InvalidArgument("give either Event (a JSON event) or EventId (a stored event)")
+    event = (
+        _stored_event(ctx, event_id)
+        if event_id is not None
+        else AlertEvent.of_system(system_event(ctx, raw, drill=False))
+    )
+    routes = [r.to_json() for r in ctx.services.alerting.dry_run.explain(event)]
+    for route in routes:
+        for t in route["Targets"]:
+            t["TargetName"] = _target_name(t["TargetKind"], t["TargetName"])
+    return {"EventId": event.event_id, "EventName": event.name, "Routes": routes}
+
+
+def send_test_notification(ctx: CallContext, p: Params) -> Result:
+    """Send a drill-marked event to one target now and wait for the outcome (records of source "test")."""
+    target_raw = p.json("Target")
+    if target_raw is None:
+        raise MissingParameter("Target is mandatory for this action")
+    target = target_of(target_raw, "Target", default_id="test", strict=False)
+    raw = p.json("Event")
+    event = system_event(ctx, {"name": SAMPLE_EVENT} if raw is None else raw, drill=True)
+    sent = ctx.services.alerting.dry_run.send_test(ctx.account_id, target, AlertEvent.of_system(event))
+    return {"EventId": event.event_id, "Records": [_record_json(r) for r in sent]}
+
+
+# -- contacts --------------------------------------------------------------------------------
+
+
+def _contact_json(c: Contact) -> Result:
+    """The channel names only: a channel's value is an address (a chat webhook may hold a token)."""
+    return {
+        "Name": c.name,
+        "Description": c.description,
+        "Lang": c.lang,
+        "Channels": sorted(c.channels),
+        "Enabled": c.enabled,
+        "CreatedAt": c.created_at,
+        "UpdatedAt": c.updated_at,
+    }
+
+
+def _contact_enabled(enabled: bool) -> Callable[[CallContext, Params], Result]:
+    def handler(ctx: CallContext, p: Params) -> Result:
+        name = p.required("ContactName", max_len=128)
+        return {
+            "Contact": _contact_json(
+                ctx.services.alerting.service.set_contact_enabled(ctx.account_id, name, enabled)
+            )
+        }
+
+    return handler
+
+
+# -- the operations --------------------------------------------------------------------------
+
+
+def _on(kind: str, param: str | None = None) -> ResourceOf:
+    """Authorise on acs:cms:<region>:<uid>:<kind>/<the parameter's value, or *>."""
+
+    def resource(ctx: CallContext, p: Params) -> str:
+        value = p.str(param, max_len=128) if param else None
+        return ctx.arn(kind, value or "*", product="cms")
+
+    return resource
+
+
+def _op(name: str, handler: Any, rw: str, resource: ResourceOf) -> Operation:
+    return Operation("Vigil", name, handler, rw, True, resource)
+
+
+OPERATIONS: list[Operation] = [
+    _op("PutSubscription", put_subscription, "Write", _on("subscription", "Name")),
+    _op("DescribeSubscription", describe_subscription, "Read", _on("subscription", "Name")),
+    _op("ListSubscriptions", list_subscriptions, "Read", _on("subscription")),
+    _op("DeleteSubscription", delete_subscription, "Write", _on("subscription", "Name")),
+    _op("CreateSilence", create_silence, "Write", _on("silence")),
+    _op("ExpireSilence", expire_silence, "Write", _on("silence", "SilenceId")),
+    _op("ListSilences", list_silences, "Read", _on("silence")),
+    _op("ListNotifications", list_notifications, "Read", _on("notification")),
+    _op("AcknowledgeNotification", acknowledge_notification, "Write", _on("notification", "NotificationId")),
+    _op("ResolveNotification", resolve_notification, "Write", _on("notification", "NotificationId")),
+    _op("ListNotificationRecords", list_notification_records, "Read", _on("notification")),
+    _op("TestEventRouting", test_event_routing, "Read", _on("subscription")),
+    _op("SendTestNotification", send_test_notification, "Write", _on("notification")),
+    _op("EnableContact", _contact_enabled(True), "Write", _on("contact", "ContactName")),
+    _op("DisableContact", _contact_enabled(False), "Write", _on("contact", "ContactName")),
+]
