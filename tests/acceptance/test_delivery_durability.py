@@ -87,7 +87,9 @@ def test_a_kill_9_during_a_delivery_storm_loses_and_repeats_nothing(
         served_clients.append(client)
         configure(client, receiver.url)
         for first in range(0, EVENTS, BATCH):
-            client.vigil("PutSystemEvents", {"Product": "Kafka", "Events": json.dumps(kafka_events(first, BATCH))})
+            client.vigil(
+                "PutSystemEvents", {"Product": "Kafka", "Events": json.dumps(kafka_events(first, BATCH))}
+            )
         receiver.wait_for(40, timeout_s=30)
         kill9_with_workers(server)
         at_kill = len(receiver.requests)

@@ -40,7 +40,12 @@ def test_two_nodes_on_one_postgresql_never_deliver_a_notification_twice(
         client = first.client()
         client.call(
             "PutEventRule",
-            {"RuleName": "nodes", "EventType": "SYSTEM", "SilenceTime": "0", "EventPattern.1.Product": "Kafka"},
+            {
+                "RuleName": "nodes",
+                "EventType": "SYSTEM",
+                "SilenceTime": "0",
+                "EventPattern.1.Product": "Kafka",
+            },
             version=CMS,
         )
         client.call(

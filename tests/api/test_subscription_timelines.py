@@ -93,7 +93,9 @@ def test_a_noise_threshold_waits_for_enough_events_in_the_window(
     quiet(receiver, 1)
 
 
-def test_duplicates_are_suppressed_within_the_dedup_window(server: RunningServer, receiver: LocalReceiver) -> None:
+def test_duplicates_are_suppressed_within_the_dedup_window(
+    server: RunningServer, receiver: LocalReceiver
+) -> None:
     client = server.client()
     subscribe(client, "dedup", receiver.url, DedupSeconds=300)
     publish(client, "alikafka-a")
@@ -119,7 +121,11 @@ def test_a_recurring_maintenance_window_mutes_only_inside_its_hours(
             "Matchers": json.dumps([{"field": "instanceName", "op": "=~", "value": "alikafka-.*"}]),
             "DurationSeconds": 14 * 86_400,
             "Recurrence": json.dumps(
-                {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": start, "duration_minutes": 60}
+                {
+                    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                    "start": start,
+                    "duration_minutes": 60,
+                }
             ),
             "Author": "ops",
             "Comment": "nightly broker maintenance",
@@ -160,7 +166,9 @@ def test_an_unacknowledged_notification_escalates_to_the_next_contact_group(
         publish(client, "alikafka-b")
         quiet(receiver, 2)
         [latest, _] = client.vigil("ListNotifications", {"State": "FIRING"})["Notifications"]
-        client.vigil("AcknowledgeNotification", {"NotificationId": latest["NotificationId"], "Comment": "on it"})
+        client.vigil(
+            "AcknowledgeNotification", {"NotificationId": latest["NotificationId"], "Comment": "on it"}
+        )
         server.advance(601)
         time.sleep(0.4)
         assert len(second_line.requests) == 1, "an acknowledged notification does not escalate"
