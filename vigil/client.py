@@ -37,6 +37,9 @@ class VigilApiError(Exception):
         self.request_id = request_id
 
 
+_FORM = "application/x-www-form-urlencoded"
+
+
 def _pct(value: str) -> str:
     return quote(value, safe="~")
 
@@ -108,9 +111,14 @@ class VigilClient:
         self, action: str, params: Mapping[str, Any] | None = None, *, version: str = KMS
     ) -> dict[str, Any]:
         """Call one action. Raises VigilApiError for an error answer."""
-        query = {k: _wire(v) for k, v in (params or {}).items() if v is not None}
-        headers = acs3_headers("POST", self._host, query, action, version, self._ak, self._secret)
-        response = self._http.post("/?" + urlencode(query), headers=headers)
+        # Parameters travel in a form body, as the SDK sends large ones: no URL length limit, and
+        # the signature covers the body's hash instead of a canonicalised query.
+        form = {k: _wire(v) for k, v in (params or {}).items() if v is not None}
+        payload = urlencode(form).encode()
+        headers = acs3_headers(
+            "POST", self._host, {}, action, version, self._ak, self._secret, body=payload, content_type=_FORM
+        )
+        response = self._http.post("/", content=payload, headers=headers)
         body: dict[str, Any] = response.json()
         if response.status_code >= 400:
             raise VigilApiError(

@@ -4,6 +4,7 @@ transaction and consumed, in another, by the dispatcher that turns it into notif
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vigil.alerting.model import AlertEvent, EventKind, SourceKind
@@ -21,12 +22,18 @@ class Item:
     created_at: int
 
 
-def insert(tx: Tx, event: AlertEvent, kind: SourceKind, name: str, now: int) -> None:
-    tx.execute(
-        "INSERT INTO alert_outbox (account_id, event_kind, event_id, source_kind, source_name, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (event.account_id, event.kind.value, event.event_id, kind.value, name, now),
-    )
+_COLUMNS = ("account_id", "event_kind", "event_id", "source_kind", "source_name", "created_at")
+
+
+def row(event: AlertEvent, kind: SourceKind, name: str, now: int) -> tuple[str, str, str, str, str, int]:
+    return (event.account_id, event.kind.value, event.event_id, kind.value, name, now)
+
+
+def insert_many(tx: Tx, rows: Sequence[Sequence[object]]) -> None:
+    if len(rows) == 1:
+        tx.execute(f"INSERT INTO alert_outbox ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)", rows[0])
+    else:
+        tx.insert_many("alert_outbox", _COLUMNS, rows)
 
 
 def claim(tx: Tx, dialect: str, limit: int) -> list[Item]:

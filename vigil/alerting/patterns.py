@@ -30,6 +30,8 @@ class EventPattern:
     """CustomFilters: comma-separated keywords; the event matches if its text contains any of them."""
     sql_filter: str = ""
     _compiled: Any = field(default=None, compare=False, repr=False)
+    _sets: tuple[frozenset[str], ...] = field(default=(), compare=False, repr=False)
+    """The four lists folded to lower case once (empty, or containing ``*``, means any value)."""
 
     @classmethod
     def create(
@@ -46,16 +48,14 @@ class EventPattern:
         """Raises SqlFilterError (InvalidArgument) pointing at the fault in ``sql_filter``."""
         compiled = sqlfilter.parse(sql_filter) if sql_filter.strip() else None
         keywords = tuple(k.strip() for k in custom_filters.split(",") if k.strip())
-        return cls(
-            product.strip(),
-            tuple(event_types),
-            tuple(levels),
-            tuple(names),
-            tuple(statuses),
-            keywords,
-            sql_filter.strip(),
-            compiled,
-        )
+        lists = (tuple(event_types), tuple(levels), tuple(names), tuple(statuses))
+        sets = tuple(frozenset() if ANY in (f := _folded(v)) else f for v in lists)
+        return cls(product.strip(), *lists, keywords, sql_filter.strip(), compiled, sets)
+
+    @property
+    def name_set(self) -> frozenset[str]:
+        """The lower-cased names this pattern takes; empty when it takes any name."""
+        return self._sets[2] if self._sets else frozenset()
 
     def matches(self, event: AlertEvent) -> bool:
         return not self.why_not(event)
@@ -64,14 +64,14 @@ class EventPattern:
         """The first condition the event fails, or "" when it matches (for dry runs)."""
         if self.product and self.product != ANY and self.product.lower() != event.product.lower():
             return f"product {event.product!r} is not {self.product!r}"
-        for label, wanted, value in (
-            ("event type", self.event_types, event.event_type),
-            ("level", self.levels, event.level),
-            ("name", self.names, event.name),
-            ("status", self.statuses, event.status),
+        sets = self._sets or (frozenset(),) * 4
+        for label, wanted, folded, value in (
+            ("event type", self.event_types, sets[0], event.event_type),
+            ("level", self.levels, sets[1], event.level),
+            ("name", self.names, sets[2], event.name),
+            ("status", self.statuses, sets[3], event.status),
         ):
-            folded = _folded(wanted)
-            if folded and ANY not in folded and value.lower() not in folded:
+            if folded and value.lower() not in folded:
                 return f"{label} {value!r} is not one of {', '.join(wanted)}"
         if self.keywords and not any(k.lower() in event.search_text for k in self.keywords):
             return f"no keyword of {', '.join(self.keywords)} occurs in the event"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from vigil.alerting import outbox, store
@@ -21,11 +21,15 @@ from vigil.events.model import CustomEvent, SystemEvent
 from vigil.storage.engine import Tx
 
 
-def _products(patterns: tuple[EventPattern, ...]) -> set[str]:
-    """The lower-cased products a source can match; "" when it can match any product."""
+def _keys(patterns: tuple[EventPattern, ...]) -> set[tuple[str, str]]:
+    """The lower-cased (product, name) pairs a source can match; "" stands for any."""
     if not patterns:
-        return {""}
-    return {"" if p.product in ("", ANY) else p.product.lower() for p in patterns}
+        return {("", "")}
+    keys = set()
+    for p in patterns:
+        product = "" if p.product in ("", ANY) else p.product.lower()
+        keys |= {(product, name) for name in p.name_set} if p.name_set else {(product, "")}
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,9 @@ class Routes:
     subscriptions: tuple[Subscription, ...]
     secret_events: tuple[Subscription, ...]
     loaded_at: float
-    _by_product: dict[str, tuple[EventRule | Subscription, ...]] = field(default_factory=dict, repr=False)
+    _index: dict[tuple[str, str], tuple[EventRule | Subscription, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def build(
@@ -46,26 +52,30 @@ class Routes:
         subscriptions: tuple[Subscription, ...],
         secret_events: tuple[Subscription, ...],
     ) -> Routes:
-        index: dict[str, list[EventRule | Subscription]] = {}
+        index: dict[tuple[str, str], list[EventRule | Subscription]] = {}
         sources: list[EventRule | Subscription] = [*rules, *subscriptions]
         for source in sources:
-            for product in _products(source.patterns):
-                index.setdefault(product, []).append(source)
-        by_product = {k: tuple(v) for k, v in index.items()}
-        return cls(rules, subscriptions, secret_events, time.monotonic(), by_product)
+            for key in _keys(source.patterns):
+                index.setdefault(key, []).append(source)
+        return cls(
+            rules, subscriptions, secret_events, time.monotonic(), {k: tuple(v) for k, v in index.items()}
+        )
 
     @property
     def empty(self) -> bool:
         return not (self.rules or self.subscriptions or self.secret_events)
 
-    def candidates(self, product: str) -> list[EventRule | Subscription]:
-        """The rules and subscriptions whose patterns name this product or no product."""
-        named = self._by_product.get(product.lower(), ())
-        anything = self._by_product.get("", ())
-        if not anything:
-            return list(named)
-        seen = {id(s) for s in named}
-        return [*named, *(s for s in anything if id(s) not in seen)]
+    def candidates(self, product: str, name: str) -> list[EventRule | Subscription]:
+        """The rules and subscriptions whose patterns could take this product and name."""
+        product, name = product.lower(), name.lower()
+        found: list[EventRule | Subscription] = []
+        seen: set[int] = set()
+        for key in ((product, name), (product, ""), ("", name), ("", "")):
+            for source in self._index.get(key, ()):
+                if id(source) not in seen:
+                    seen.add(id(source))
+                    found.append(source)
+        return found
 
 
 def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:
@@ -95,28 +105,34 @@ class Router:
         self._cache: dict[str, Routes] = {}
         self._lock = threading.Lock()
 
-    def route(self, tx: Tx, event: SystemEvent) -> None:
-        routes = self.routes(tx, event.account_id)
+    def route(self, tx: Tx, events: Sequence[SystemEvent]) -> None:
+        """Match a batch of events raised together; one outbox write for all their matches."""
+        if not events:
+            return
+        routes = self.routes(tx, events[0].account_id)
         if not routes.empty:
-            self._route(tx, AlertEvent.of_system(event), routes)
+            self._route(tx, [AlertEvent.of_system(e) for e in events], routes)
 
     def route_custom(self, tx: Tx, event: CustomEvent) -> None:
         routes = self.routes(tx, event.account_id)
         if routes.rules:
-            self._route(tx, AlertEvent.of_custom(event), routes)
+            self._route(tx, [AlertEvent.of_custom(event)], routes)
 
-    def _route(self, tx: Tx, event: AlertEvent, routes: Routes) -> None:
-        matched = self.matches(tx, event, routes)
+    def _route(self, tx: Tx, events: list[AlertEvent], routes: Routes) -> None:
         now = self._clock.now_ms()
-        for kind, name in matched:
-            outbox.insert(tx, event, kind, name, now)
-        if matched:
+        rows = [
+            outbox.row(event, kind, name, now)
+            for event in events
+            for kind, name in self.matches(tx, event, routes)
+        ]
+        if rows:
+            outbox.insert_many(tx, rows)
             tx.on_commit(self._wake)
 
     def matches(self, tx: Tx, event: AlertEvent, routes: Routes) -> list[tuple[SourceKind, str]]:
         found = [
             (SourceKind.RULE if isinstance(s, EventRule) else SourceKind.SUBSCRIPTION, s.name)
-            for s in routes.candidates(event.product)
+            for s in routes.candidates(event.product, event.name)
             if not s.why_not(event)
         ]
         found += [

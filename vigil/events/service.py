@@ -28,7 +28,9 @@ class UnknownEvent(InvalidArgument):
 class EventRouter(Protocol):
     """Where raised events go next (the alerting pipeline's outbox), in the raising transaction."""
 
-    def route(self, tx: Tx, event: SystemEvent) -> None: ...
+    def route(self, tx: Tx, events: Sequence[SystemEvent]) -> None:
+        """Events raised together, all of one account."""
+        ...
 
     def route_custom(self, tx: Tx, event: CustomEvent) -> None: ...
 
@@ -36,7 +38,7 @@ class EventRouter(Protocol):
 class NoRouting:
     """The router until alerting is connected: events are stored and streamed, nothing more."""
 
-    def route(self, tx: Tx, event: SystemEvent) -> None:
+    def route(self, tx: Tx, events: Sequence[SystemEvent]) -> None:
         return None
 
     def route_custom(self, tx: Tx, event: CustomEvent) -> None:
@@ -88,8 +90,7 @@ class EventCenter:
         events = [self._build(account_id, draft) for draft in drafts]
         with self._db.transaction() as tx:
             store.insert_events(tx, events)
-            for event in events:
-                self.router.route(tx, event)
+            self.router.route(tx, events)
             tx.on_commit(self._notify)
         return events
 
