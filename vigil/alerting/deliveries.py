@@ -41,6 +41,11 @@ class DeliveryOptions:
         return int(base * (1 + self.jitter * (2 * draw - 1)) * 1000)
 
 
+CLAIM = 16
+"""Records leased per pass: twice the senders, so the pool stays busy, and few enough that a crash
+between the sends and the one transaction recording their outcomes repeats little."""
+
+
 def _wall_ms() -> int:
     # Leases are about which node is alive, so they use the real clock, not the test clock.
     return time.time_ns() // 1_000_000
@@ -65,7 +70,7 @@ class Deliveries:
         self.holder = holder or f"node-{uuid.uuid4().hex[:12]}"
         self._pool = ThreadPoolExecutor(self.options.senders, thread_name_prefix="vigil-deliver")
 
-    def deliver_due(self, limit: int = 64, *, notification_id: str | None = None) -> int:
+    def deliver_due(self, limit: int = CLAIM, *, notification_id: str | None = None) -> int:
         """Send every record that is due (up to ``limit``), wait for the outcomes; returns how many."""
         now, wall = self._clock.now_ms(), _wall_ms()
         with self._db.transaction(write=False) as tx:  # an idle poll never takes the writer lock
@@ -82,7 +87,8 @@ class Deliveries:
                 limit,
                 notification_id,
             )
-        list(self._pool.map(self._deliver, due))
+        outcomes = list(self._pool.map(self.send, due))
+        self._record(due, outcomes)
         return len(due)
 
     def deliver_notification(self, notification_id: str) -> int:
@@ -113,35 +119,38 @@ class Deliveries:
             log.exception("notifier %s crashed on record %s", record.channel, record.record_id)
             return Outcome.failure(Reason.NETWORK, f"the {record.channel} notifier failed unexpectedly", 0.0)
 
-    def _deliver(self, record: NotificationRecord) -> None:
-        outcome = self.send(record)
-        attempts = record.attempts + 1
+    def _record(self, due: list[NotificationRecord], outcomes: list[Outcome]) -> None:
+        """Write a batch's outcomes in one transaction (senders never queue for the writer lock)."""
         now = self._clock.now_ms()
-        next_at = now
-        if outcome.ok:
-            status = DeliveryStatus.SUCCESS
-        elif outcome.reason is Reason.MISCONFIGURED:
-            status = DeliveryStatus.INVALID
-        elif outcome.retryable and attempts < self.options.max_attempts:
-            status = DeliveryStatus.PENDING
-            next_at = now + self.options.backoff_ms(attempts, self._draw())
-        else:
-            status = DeliveryStatus.FAIL
         with self._db.transaction() as tx:
-            changed = records.finish(
-                tx,
-                record.record_id,
-                self.holder,
-                status=status,
-                attempts=attempts,
-                reason=outcome.reason.value,
-                error=outcome.error,
-                latency_ms=round(outcome.latency_ms, 3),
-                next_attempt_at=next_at,
-                now=now,
-            )
-        if not changed:
-            log.warning("record %s: the lease ran out before the outcome was written", record.record_id)
+            for record, outcome in zip(due, outcomes, strict=True):
+                status, next_at = self._next(record, outcome, now)
+                changed = records.finish(
+                    tx,
+                    record.record_id,
+                    self.holder,
+                    status=status,
+                    attempts=record.attempts + 1,
+                    reason=outcome.reason.value,
+                    error=outcome.error,
+                    latency_ms=round(outcome.latency_ms, 3),
+                    next_attempt_at=next_at,
+                    now=now,
+                )
+                if not changed:
+                    log.warning(
+                        "record %s: the lease ran out before the outcome was written", record.record_id
+                    )
+
+    def _next(self, record: NotificationRecord, outcome: Outcome, now: int) -> tuple[DeliveryStatus, int]:
+        attempts = record.attempts + 1
+        if outcome.ok:
+            return DeliveryStatus.SUCCESS, now
+        if outcome.reason is Reason.MISCONFIGURED:
+            return DeliveryStatus.INVALID, now
+        if outcome.retryable and attempts < self.options.max_attempts:
+            return DeliveryStatus.PENDING, now + self.options.backoff_ms(attempts, self._draw())
+        return DeliveryStatus.FAIL, now
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

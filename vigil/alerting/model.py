@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from vigil.alerting.notifiers.base import safe_origin
@@ -47,7 +48,7 @@ class NotificationState(StrEnum):
     RESOLVED = "RESOLVED"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: payload and search_text are computed once, on first use
 class AlertEvent:
     """A system or custom event as the alerting stages see it."""
 
@@ -65,7 +66,7 @@ class AlertEvent:
     content: dict[str, Any]
     source: SystemEvent | CustomEvent = field(repr=False, compare=False)
 
-    @property
+    @cached_property
     def payload(self) -> dict[str, Any]:
         """The JSON a webhook receives: the seed format for system events."""
         s = self.source
@@ -80,7 +81,7 @@ class AlertEvent:
             "content": s.content,
         }
 
-    @property
+    @cached_property
     def search_text(self) -> str:
         """What CustomFilters keywords look in (computed only when a pattern has keywords)."""
         s = self.source
@@ -138,6 +139,9 @@ class AlertEvent:
             "groupId": self.group_id,
             "resourceId": self.resource_id,
         }
+        if isinstance(self.source, SystemEvent):
+            top["instanceName"] = self.source.instance_name
+            top["regionId"] = self.source.region_id
         if name in top:
             return top[name]
         value: Any = self.content

@@ -15,7 +15,7 @@ from vigil.alerting.model import AlertEvent, Candidate, EventKind, SourceKind
 from vigil.alerting.stages import Dispatch, Stage
 from vigil.alerting.stages.dedup import SuppressDuplicates
 from vigil.alerting.stages.fanout import Fanout, write_records
-from vigil.alerting.stages.merge import MergeIntoGroups
+from vigil.alerting.stages.merge import MergeIntoGroups, held_events, release
 from vigil.alerting.stages.mute import DropSilenced
 from vigil.alerting.stages.noise import RequireThreshold
 from vigil.alerting.stages.silence_time import ApplySilenceTime
@@ -100,10 +100,11 @@ class Dispatcher:
             )
             batch = []
             for r in rows:
-                events = json.loads(r["events"])
+                events = held_events(tx, r["group_id"])
+                if not release(tx, r["group_id"]) or not events:  # another dispatcher flushed it first
+                    continue
                 first = outbox.load_event(tx, EventKind.SYSTEM, events[0]["id"])
-                taken = tx.execute("DELETE FROM alert_groups WHERE group_id = ?", (r["group_id"],))
-                if first is None or not taken:  # another dispatcher flushed it first
+                if first is None:
                     continue
                 batch.append(
                     Candidate(

@@ -110,11 +110,17 @@ CREATE TABLE alert_groups (
     group_key TEXT NOT NULL,
     opened_at BIGINT NOT NULL,
     flush_at BIGINT NOT NULL,
-    events TEXT NOT NULL,
     event_count INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX alert_groups_open ON alert_groups (account_id, source_kind, source_name, group_key);
 CREATE INDEX alert_groups_due ON alert_groups (flush_at);
+
+CREATE TABLE alert_group_events (
+    seq {{AUTO_ID}},
+    group_id TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX alert_group_events_group ON alert_group_events (group_id, seq);
 
 CREATE TABLE notifications (
     notification_id TEXT PRIMARY KEY,
