@@ -7,6 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+
+def compact_json(value: Any) -> str:
+    """Compact JSON, UTF-8 kept as is: orjson (several times faster on the ingest path), or the
+    standard library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
 
 @dataclass(frozen=True, slots=True)
 class SystemEvent:
@@ -50,7 +61,7 @@ class SystemEvent:
     def search_text(self, content_json: str | None = None) -> str:
         """What SearchKeywords match against: name, resource, instance and every content value."""
         if content_json is None:
-            content_json = json.dumps(self.content, ensure_ascii=False, separators=(",", ":"))
+            content_json = compact_json(self.content)
         return " ".join([self.name, self.resource_id, self.instance_name, content_json]).lower()
 
 

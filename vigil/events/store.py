@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from vigil.events.model import CustomEvent, SystemEvent
+from vigil.events.model import CustomEvent, SystemEvent, compact_json
 from vigil.events.query import EventFilter, Keywords
 from vigil.storage.engine import Row, Tx
 
@@ -63,7 +63,7 @@ _INSERT = (
 
 
 def _row(e: SystemEvent) -> tuple[Any, ...]:
-    content = json.dumps(e.content, ensure_ascii=False, separators=(",", ":"))
+    content = compact_json(e.content)
     return (
         e.event_id,
         e.account_id,
