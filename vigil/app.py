@@ -26,6 +26,7 @@ from vigil.dialects.alibaba import (
     kms_secrets,
     vigil_alerting,
     vigil_api,
+    vigil_notifications,
 )
 from vigil.dialects.alibaba.endpoint import PopEndpoint
 from vigil.dialects.huawei import csms, csms_events, csms_versions
@@ -295,7 +296,7 @@ def _put_meta(tx: Any, name: str, value: str) -> None:
 
 def _asgi(services: Services, settings: Settings, nonces: NonceTable) -> ASGIApp:
     vigil_ops = list(vigil_api.OPERATIONS) + kms_secrets.VIGIL_OPERATIONS + cms_events.VIGIL_OPERATIONS
-    vigil_ops += vigil_alerting.OPERATIONS
+    vigil_ops += vigil_alerting.OPERATIONS + vigil_notifications.OPERATIONS
     if settings.test_clock:
         vigil_ops += vigil_api.TEST_CLOCK_OPERATIONS
     kms_ops = kms_keys.OPERATIONS + kms_crypto.OPERATIONS + kms_secrets.OPERATIONS
