@@ -35,9 +35,6 @@ from vigil.http.calls import CallContext, Operation, ResourceOf
 
 Result = dict[str, Any]
 SUBSCRIPTION = SourceKind.SUBSCRIPTION.value
-SAMPLE_EVENT = "Key:DeleteKey:ScheduleDeletion"
-"""The event a test notification carries when the caller gives none (marked as a drill)."""
-MAX_RECORDS = 100
 MAX_MERGE_FIELDS = 8
 MAX_ESCALATION_STEPS = 10
 MAX_NOISE_COUNT = 10_000
@@ -57,10 +54,6 @@ _TARGET_REQUIRED = {
     TargetKind.LOG: ("Project", "LogStore"),
     TargetKind.QUEUE: (),
 }
-_EVENT_KEYS = (
-    "id", "product", "name", "level", "status", "resourceId", "instanceName", "regionId", "userId",
-    "groupId", "time", "content", "drill",
-)  # fmt: skip
 
 
 # -- values inside JSON parameters -----------------------------------------------------------
@@ -77,7 +70,7 @@ def _json_list(p: Params, name: str, *, required: bool = False) -> list[Any]:
     return value
 
 
-def _fields(raw: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
+def json_fields(raw: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
     """``raw`` as a JSON object holding no key outside ``allowed``."""
     if not isinstance(raw, dict):
         raise InvalidArgument(f"{where} must be a JSON object")
@@ -89,7 +82,9 @@ def _fields(raw: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
     return raw
 
 
-def _text(raw: dict[str, Any], key: str, where: str, *, required: bool = False, max_len: int = 1024) -> str:
+def json_text(
+    raw: dict[str, Any], key: str, where: str, *, required: bool = False, max_len: int = 1024
+) -> str:
     value = raw.get(key)
     if value is None or value == "":
         if required:
@@ -111,7 +106,7 @@ def _texts(raw: dict[str, Any], key: str, where: str) -> list[str]:
     return [v.strip() for v in value]
 
 
-def _whole(raw: dict[str, Any], key: str, where: str) -> int:
+def json_whole(raw: dict[str, Any], key: str, where: str) -> int:
     value = raw.get(key)
     if value is None:
         raise InvalidArgument(f"{where}.{key} is mandatory")
@@ -124,16 +119,16 @@ def _whole(raw: dict[str, Any], key: str, where: str) -> int:
 
 
 def _pattern(raw: Any, where: str) -> EventPattern:
-    fields = _fields(raw, where, _PATTERN_KEYS)
+    fields = json_fields(raw, where, _PATTERN_KEYS)
     try:
         return EventPattern.create(
-            product=_text(fields, "Product", where),
+            product=json_text(fields, "Product", where),
             event_types=_texts(fields, "EventTypeList", where),
             levels=_texts(fields, "LevelList", where),
             names=_texts(fields, "NameList", where),
             statuses=_texts(fields, "StatusList", where),
-            custom_filters=_text(fields, "CustomFilters", where),
-            sql_filter=_text(fields, "SQLFilter", where, max_len=4096),
+            custom_filters=json_text(fields, "CustomFilters", where),
+            sql_filter=json_text(fields, "SQLFilter", where, max_len=4096),
         )
     except SqlFilterError as exc:
         raise InvalidArgument(f"{where}.{exc.message}", code=exc.code) from None
@@ -142,14 +137,16 @@ def _pattern(raw: Any, where: str) -> EventPattern:
 def target_of(raw: Any, where: str, *, default_id: str | None = None, strict: bool = True) -> Target:
     """One target object: Id, Type and the CMS parameter names of its kind. ``strict`` also refuses
     a webhook URL or method that can never work (a test notification records those as INVALID)."""
-    kind_text = _text(_fields(raw, where, ("Id", "Type", *_ANY_TARGET_PARAM)), "Type", where, required=True)
+    kind_text = json_text(
+        json_fields(raw, where, ("Id", "Type", *_ANY_TARGET_PARAM)), "Type", where, required=True
+    )
     try:
         kind = TargetKind(kind_text.lower())
     except ValueError:
         kinds = ", ".join(k.value for k in TargetKind)
         raise InvalidArgument(f"{where}.Type must be one of {kinds}, got {kind_text[:40]!r}") from None
-    fields = _fields(raw, where, ("Id", "Type", *_TARGET_PARAMS[kind]))
-    params = {k: v for k in _TARGET_PARAMS[kind] if (v := _text(fields, k, where))}
+    fields = json_fields(raw, where, ("Id", "Type", *_TARGET_PARAMS[kind]))
+    params = {k: v for k in _TARGET_PARAMS[kind] if (v := json_text(fields, k, where))}
     for key in _TARGET_REQUIRED[kind]:
         if key not in params:
             raise InvalidArgument(f"{where}.{key} is mandatory for a {kind.value} target")
@@ -161,7 +158,7 @@ def target_of(raw: Any, where: str, *, default_id: str | None = None, strict: bo
             problem = "the method must be POST or GET"
         if problem is not None:
             raise InvalidArgument(f"{where}: {problem}")
-    target_id = _text(fields, "Id", where, required=default_id is None, max_len=64) or str(default_id)
+    target_id = json_text(fields, "Id", where, required=default_id is None, max_len=64) or str(default_id)
     return Target(target_id, kind, params)
 
 
@@ -181,12 +178,12 @@ def _merge(p: Params) -> MergePolicy | None:
     raw = p.json("Merge")
     if raw is None:
         return None
-    fields = _fields(raw, "Merge", ("Fields", "WindowSeconds"))
+    fields = json_fields(raw, "Merge", ("Fields", "WindowSeconds"))
     names = _texts(fields, "Fields", "Merge")
     if not names or len(names) > MAX_MERGE_FIELDS:
         raise InvalidArgument(f"Merge.Fields must list 1-{MAX_MERGE_FIELDS} event fields")
     return MergePolicy(
-        tuple(names), check_window("Merge.WindowSeconds", _whole(fields, "WindowSeconds", "Merge"))
+        tuple(names), check_window("Merge.WindowSeconds", json_whole(fields, "WindowSeconds", "Merge"))
     )
 
 
@@ -194,11 +191,13 @@ def _noise(p: Params) -> NoisePolicy | None:
     raw = p.json("Noise")
     if raw is None:
         return None
-    fields = _fields(raw, "Noise", ("MinCount", "WindowSeconds"))
-    count = _whole(fields, "MinCount", "Noise")
+    fields = json_fields(raw, "Noise", ("MinCount", "WindowSeconds"))
+    count = json_whole(fields, "MinCount", "Noise")
     if not 1 <= count <= MAX_NOISE_COUNT:
         raise InvalidArgument(f"Noise.MinCount must be 1-{MAX_NOISE_COUNT}, got {count}")
-    return NoisePolicy(count, check_window("Noise.WindowSeconds", _whole(fields, "WindowSeconds", "Noise")))
+    return NoisePolicy(
+        count, check_window("Noise.WindowSeconds", json_whole(fields, "WindowSeconds", "Noise"))
+    )
 
 
 def _escalation(p: Params) -> tuple[EscalationStep, ...]:
@@ -208,9 +207,11 @@ def _escalation(p: Params) -> tuple[EscalationStep, ...]:
     steps = []
     for i, step in enumerate(raw, start=1):
         where = f"Escalation[{i}]"
-        fields = _fields(step, where, ("ContactGroup", "AfterSeconds"))
-        after = check_window(f"{where}.AfterSeconds", _whole(fields, "AfterSeconds", where))
-        steps.append(EscalationStep(_text(fields, "ContactGroup", where, required=True, max_len=64), after))
+        fields = json_fields(step, where, ("ContactGroup", "AfterSeconds"))
+        after = check_window(f"{where}.AfterSeconds", json_whole(fields, "AfterSeconds", where))
+        steps.append(
+            EscalationStep(json_text(fields, "ContactGroup", where, required=True, max_len=64), after)
+        )
     return tuple(steps)
 
 
@@ -306,7 +307,7 @@ def _instant(p: Params, name: str) -> int | None:
     return value
 
 
-def _caller(ctx: CallContext) -> str:
+def caller(ctx: CallContext) -> str:
     return ctx.principal.user_name or "root"
 
 
@@ -314,7 +315,7 @@ def create_silence(ctx: CallContext, p: Params) -> Result:
     """EndsAt, or DurationSeconds counted from StartsAt (default: the server's now)."""
     matchers = _json_list(p, "Matchers", required=True)
     for i, m in enumerate(matchers, start=1):
-        _fields(m, f"Matchers[{i}]", ("field", "op", "value"))
+        json_fields(m, f"Matchers[{i}]", ("field", "op", "value"))
     starts_at, ends_at = _instant(p, "StartsAt"), _instant(p, "EndsAt")
     if ("DurationSeconds" in p) == (ends_at is not None):
         raise InvalidArgument("give either EndsAt or DurationSeconds")
@@ -327,7 +328,7 @@ def create_silence(ctx: CallContext, p: Params) -> Result:
         starts_at,
         ends_at,
         p.json_object("Recurrence"),
-        p.str("Author", max_len=128) or _caller(ctx),
+        p.str("Author", max_len=128) or caller(ctx),
         p.required("Comment", max_len=1024),
     )
     return {"Silence": silence.to_json(ctx.services.clock.now_ms())}
@@ -375,7 +376,7 @@ def _contact_enabled(enabled: bool) -> Callable[[CallContext, Params], Result]:
 # -- the operations --------------------------------------------------------------------------
 
 
-def _on(kind: str, param: str | None = None) -> ResourceOf:
+def resource_on(kind: str, param: str | None = None) -> ResourceOf:
     """Authorise on acs:cms:<region>:<uid>:<kind>/<the parameter's value, or *>."""
 
     def resource(ctx: CallContext, p: Params) -> str:
@@ -385,18 +386,18 @@ def _on(kind: str, param: str | None = None) -> ResourceOf:
     return resource
 
 
-def _op(name: str, handler: Any, rw: str, resource: ResourceOf) -> Operation:
+def vigil_op(name: str, handler: Any, rw: str, resource: ResourceOf) -> Operation:
     return Operation("Vigil", name, handler, rw, True, resource)
 
 
 OPERATIONS: list[Operation] = [
-    _op("PutSubscription", put_subscription, "Write", _on("subscription", "Name")),
-    _op("DescribeSubscription", describe_subscription, "Read", _on("subscription", "Name")),
-    _op("ListSubscriptions", list_subscriptions, "Read", _on("subscription")),
-    _op("DeleteSubscription", delete_subscription, "Write", _on("subscription", "Name")),
-    _op("CreateSilence", create_silence, "Write", _on("silence")),
-    _op("ExpireSilence", expire_silence, "Write", _on("silence", "SilenceId")),
-    _op("ListSilences", list_silences, "Read", _on("silence")),
-    _op("EnableContact", _contact_enabled(True), "Write", _on("contact", "ContactName")),
-    _op("DisableContact", _contact_enabled(False), "Write", _on("contact", "ContactName")),
+    vigil_op("PutSubscription", put_subscription, "Write", resource_on("subscription", "Name")),
+    vigil_op("DescribeSubscription", describe_subscription, "Read", resource_on("subscription", "Name")),
+    vigil_op("ListSubscriptions", list_subscriptions, "Read", resource_on("subscription")),
+    vigil_op("DeleteSubscription", delete_subscription, "Write", resource_on("subscription", "Name")),
+    vigil_op("CreateSilence", create_silence, "Write", resource_on("silence")),
+    vigil_op("ExpireSilence", expire_silence, "Write", resource_on("silence", "SilenceId")),
+    vigil_op("ListSilences", list_silences, "Read", resource_on("silence")),
+    vigil_op("EnableContact", _contact_enabled(True), "Write", resource_on("contact", "ContactName")),
+    vigil_op("DisableContact", _contact_enabled(False), "Write", resource_on("contact", "ContactName")),
 ]

@@ -21,16 +21,13 @@ from vigil.alerting.notifiers.base import safe_origin
 from vigil.alerting.records import RecordFilter
 from vigil.dialects.alibaba.pop import Params
 from vigil.dialects.alibaba.vigil_alerting import (
-    _EVENT_KEYS,
-    MAX_RECORDS,
-    SAMPLE_EVENT,
-    _caller,
-    _fields,
-    _on,
-    _op,
-    _text,
-    _whole,
+    caller,
+    json_fields,
+    json_text,
+    json_whole,
+    resource_on,
     target_of,
+    vigil_op,
 )
 from vigil.errors import InvalidArgument, MissingParameter, NotFound
 from vigil.events import store as events_store
@@ -40,6 +37,13 @@ from vigil.events.query import parse_time
 from vigil.http.calls import CallContext, Operation
 
 Result = dict[str, Any]
+SAMPLE_EVENT = "Key:DeleteKey:ScheduleDeletion"
+"""The event a test notification carries when the caller gives none (marked as a drill)."""
+MAX_RECORDS = 100
+_EVENT_KEYS = (
+    "id", "product", "name", "level", "status", "resourceId", "instanceName", "regionId", "userId",
+    "groupId", "time", "content", "drill",
+)  # fmt: skip
 
 
 # -- notifications and delivery records ------------------------------------------------------
@@ -60,7 +64,7 @@ def _set_state(ctx: CallContext, p: Params, state: NotificationState) -> Result:
         ctx.account_id,
         p.required("NotificationId"),
         state,
-        _caller(ctx),
+        caller(ctx),
         p.str("Comment", "", max_len=1024) or "",
     )
     return {"Notification": found.to_json()}
@@ -174,32 +178,32 @@ def _content(ctx: CallContext, spec: EventSpec, fields: dict[str, Any], now: int
 def system_event(ctx: CallContext, raw: Any, *, drill: bool) -> SystemEvent:
     """An event in the seed payload shape; what it leaves out comes from the catalog and its example.
     Raises InvalidArgument naming the field."""
-    fields = _fields(raw, "Event", _EVENT_KEYS)
-    name = _text(fields, "name", "Event", required=True, max_len=128)
+    fields = json_fields(raw, "Event", _EVENT_KEYS)
+    name = json_text(fields, "name", "Event", required=True, max_len=128)
     spec = CATALOG.get(name)
     if spec is None:
         raise InvalidArgument(f"Event.name {name!r} is not an event of the catalog")
-    product = _text(fields, "product", "Event")
+    product = json_text(fields, "product", "Event")
     if product and product.lower() != spec.product.lower():
         raise InvalidArgument(f"Event.product {product[:40]!r} does not match {name}, a {spec.product} event")
-    level = (_text(fields, "level", "Event") or spec.level.value).upper()
+    level = (json_text(fields, "level", "Event") or spec.level.value).upper()
     if level not in Level.__members__:
         raise InvalidArgument(f"Event.level must be one of {', '.join(Level)}, got {level[:40]!r}")
     now = ctx.services.clock.now_ms()
-    at = now if fields.get("time") is None else _whole(fields, "time", "Event")
+    at = now if fields.get("time") is None else json_whole(fields, "time", "Event")
     drill = drill or fields.get("drill") is True
     content = _content(ctx, spec, fields, now)
     return SystemEvent(
-        _text(fields, "id", "Event", max_len=128) or ids.time_ordered_uuid(now),
+        json_text(fields, "id", "Event", max_len=128) or ids.time_ordered_uuid(now),
         ctx.account_id,
         spec.product,
         spec.name,
         level,
         spec.event_type.value,
-        _text(fields, "status", "Event") or spec.status,
-        _text(fields, "groupId", "Event") or "0",
-        _text(fields, "resourceId", "Event") or _sample_resource(ctx, spec),
-        _text(fields, "instanceName", "Event") or str(spec.example.get("instanceName", "")),
+        json_text(fields, "status", "Event") or spec.status,
+        json_text(fields, "groupId", "Event") or "0",
+        json_text(fields, "resourceId", "Event") or _sample_resource(ctx, spec),
+        json_text(fields, "instanceName", "Event") or str(spec.example.get("instanceName", "")),
         ctx.region,
         at,
         {**content, "drill": True} if drill else content,
@@ -249,10 +253,17 @@ def send_test_notification(ctx: CallContext, p: Params) -> Result:
 
 
 OPERATIONS: list[Operation] = [
-    _op("ListNotifications", list_notifications, "Read", _on("notification")),
-    _op("AcknowledgeNotification", acknowledge_notification, "Write", _on("notification", "NotificationId")),
-    _op("ResolveNotification", resolve_notification, "Write", _on("notification", "NotificationId")),
-    _op("ListNotificationRecords", list_notification_records, "Read", _on("notification")),
-    _op("TestEventRouting", test_event_routing, "Read", _on("subscription")),
-    _op("SendTestNotification", send_test_notification, "Write", _on("notification")),
+    vigil_op("ListNotifications", list_notifications, "Read", resource_on("notification")),
+    vigil_op(
+        "AcknowledgeNotification",
+        acknowledge_notification,
+        "Write",
+        resource_on("notification", "NotificationId"),
+    ),
+    vigil_op(
+        "ResolveNotification", resolve_notification, "Write", resource_on("notification", "NotificationId")
+    ),
+    vigil_op("ListNotificationRecords", list_notification_records, "Read", resource_on("notification")),
+    vigil_op("TestEventRouting", test_event_routing, "Read", resource_on("subscription")),
+    vigil_op("SendTestNotification", send_test_notification, "Write", resource_on("notification")),
 ]
