@@ -31,6 +31,12 @@ BACKENDS = ["sqlite", "postgresql"]
 
 _pg_state: dict[str, Any] = {}
 
+SEED_PAYLOAD_KEYS = frozenset(
+    {"id", "product", "resourceId", "level", "instanceName", "regionId", "name", "userId", "groupId", "status",
+     "time", "content"}
+)  # fmt: skip
+"""The top-level fields of a system event as the seeds deliver it (the notification JSON)."""
+
 
 def postgres_available() -> bool:
     if "ok" not in _pg_state:

@@ -13,27 +13,12 @@ from alibabacloud_cms20190101 import models as cms
 from alibabacloud_tea_openapi.exceptions import ClientException
 
 from tests.api.cms_support import RecordingCms, assert_shape, cms_client
-from tests.conftest import RunningServer, ServerFactory
+from tests.conftest import SEED_PAYLOAD_KEYS, RunningServer, ServerFactory
 from vigil.alerting.model import NotificationRecord
 from vigil.alerting.records import RecordFilter
 from vigil.settings import Secret
 from vigil.testing import LocalReceiver, Reply, SmtpSink
 from vigil.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-
-SEED_KEYS = {
-    "id",
-    "product",
-    "resourceId",
-    "level",
-    "instanceName",
-    "regionId",
-    "name",
-    "userId",
-    "groupId",
-    "status",
-    "time",
-    "content",
-}
 
 
 @pytest.fixture
@@ -123,7 +108,7 @@ def test_a_scheduled_key_deletion_reaches_the_rule_webhook_signed_and_recorded(
     stamp, signature = request.headers[TIMESTAMP_HEADER.lower()], request.headers[SIGNATURE_HEADER.lower()]
     assert verify(server.app.services.webhook_key, stamp, request.body, signature)
     event = request.json()
-    assert set(event) == SEED_KEYS
+    assert set(event) == SEED_PAYLOAD_KEYS
     assert event["name"] == "Key:DeleteKey:ScheduleDeletion" and event["product"] == "kms"
     assert event["resourceId"].endswith(f":key/{key_id}") and event["userId"] == server.account_id
     assert event["content"]["eventId"]

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.cli.cli_harness import Cli
-from tests.conftest import ROOT_AK, ROOT_SECRET, RunningServer
+from tests.conftest import ROOT_AK, ROOT_SECRET, SEED_PAYLOAD_KEYS, RunningServer
 from vigil.client import VigilApiError, VigilClient, acs3_headers
 from vigil.events.catalog import CATALOG
 from vigil.events.stream import StreamOptions
@@ -29,20 +29,6 @@ from vigil.secrets.service import NewSecret
 from vigil.testing import ServerThread
 
 Payload = dict[str, Any]
-SEED_FIELDS = {
-    "id",
-    "product",
-    "resourceId",
-    "level",
-    "instanceName",
-    "regionId",
-    "name",
-    "userId",
-    "groupId",
-    "status",
-    "time",
-    "content",
-}
 SCHEDULED = "Key:DeleteKey:ScheduleDeletion"
 KAFKA_EVENT = "Instance:State:Change"  # INFO, so a Level=WARN stream must skip it
 
@@ -98,7 +84,7 @@ def test_an_event_raised_after_subscribing_arrives_in_the_seed_shape(server: Run
         key_id = schedule_deletion(client)
         create_secret(server, "app/db")
         scheduled, created = take(events, 2)
-    assert set(scheduled) == SEED_FIELDS
+    assert set(scheduled) == SEED_PAYLOAD_KEYS
     assert scheduled["name"] == SCHEDULED and scheduled["level"] == "WARN" and key_of(scheduled) == key_id
     assert scheduled["product"] == "kms" and scheduled["userId"] == server.account_id
     assert scheduled["resourceId"] == f"acs:kms:cn-hangzhou:{server.account_id}:key/{key_id}"

@@ -49,7 +49,8 @@ def publish(client: VigilClient, *instances: str, risk: str = "high") -> None:
 
 def quiet(receiver: LocalReceiver, expected: int, settle_s: float = 0.4) -> list[Any]:
     """The requests once ``expected`` arrived and nothing more came for ``settle_s``."""
-    receiver.wait_for(expected, timeout_s=5) if expected else None
+    if expected:
+        receiver.wait_for(expected, timeout_s=5)
     time.sleep(settle_s)
     found = receiver.requests
     assert len(found) == expected, [r.json() for r in found]

@@ -8,27 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RunningServer
+from tests.conftest import SEED_PAYLOAD_KEYS, RunningServer
 from vigil.errors import QuotaExceeded
 from vigil.events.model import SystemEvent
 from vigil.events.query import EventFilter
 from vigil.secrets.service import NewSecret
 from vigil.testing import LocalReceiver, Reply
-
-TOP_LEVEL = {
-    "id",
-    "product",
-    "resourceId",
-    "level",
-    "instanceName",
-    "regionId",
-    "name",
-    "userId",
-    "groupId",
-    "status",
-    "time",
-    "content",
-}
 
 
 def events(server: RunningServer, name: str | None = None) -> list[SystemEvent]:
@@ -40,7 +25,7 @@ def payload_of(server: RunningServer, name: str) -> dict[str, Any]:
     found = events(server, name)
     assert len(found) == 1, f"expected one {name}, got {[e.name for e in found]}"
     body = found[0].payload()
-    assert set(body) == TOP_LEVEL
+    assert set(body) == SEED_PAYLOAD_KEYS
     assert body["product"] == "kms" and body["userId"] == server.account_id and body["groupId"] == "0"
     assert isinstance(body["time"], int) and body["time"] > 10**12
     assert body["content"]["eventId"].startswith(f"{server.account_id}:")

@@ -115,8 +115,11 @@ class Deliveries:
             return Outcome.invalid(f"channel {record.channel!r} is not available")
         try:
             return notifier.send(record.address, message)
-        except Exception:  # a notifier bug must not kill the sender thread or lose the record
-            log.exception("notifier %s crashed on record %s", record.channel, record.record_id)
+        except Exception as exc:  # a notifier bug must not kill the sender thread or lose the record
+            # only the type: the exception's text may repeat the address, token and all
+            log.error(
+                "notifier %s crashed on record %s: %s", record.channel, record.record_id, type(exc).__name__
+            )
             return Outcome.failure(Reason.NETWORK, f"the {record.channel} notifier failed unexpectedly", 0.0)
 
     def _record(self, due: list[NotificationRecord], outcomes: list[Outcome]) -> None:

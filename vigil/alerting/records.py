@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from vigil.alerting.model import DeliveryStatus, NotificationRecord, NotificationState
+from vigil.events.model import compact_json
 from vigil.storage.engine import Row, Tx
 
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_dump = compact_json
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from vigil.alerting import outbox, store
 from vigil.alerting.model import AlertEvent, SourceKind
-from vigil.alerting.patterns import ANY, EventPattern, EventRule
+from vigil.alerting.patterns import ANY, EventPattern, EventRule, RuleState
 from vigil.alerting.subscriptions import Subscription
 from vigil.clock import Clock
 from vigil.events.catalog import CATALOG
@@ -152,8 +152,6 @@ class Router:
         return loaded
 
     def load(self, tx: Tx, account_id: str, *, enabled_only: bool = True) -> Routes:
-        from vigil.alerting.patterns import RuleState
-
         def on(state: RuleState) -> bool:
             return not enabled_only or state is RuleState.ENABLED
 

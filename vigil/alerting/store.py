@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from vigil.alerting.model import Contact, ContactGroup, EventKind, Target, TargetKind
 from vigil.alerting.patterns import EventPattern, EventRule, RuleState
 from vigil.alerting.silences import Matcher, Recurrence, Silence
 from vigil.alerting.subscriptions import Subscription, from_spec
+from vigil.events.model import compact_json
 from vigil.storage.engine import Row, Tx
 
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_dump = compact_json
 
 
 # -- contacts --------------------------------------------------------------------------------

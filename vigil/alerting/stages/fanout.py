@@ -3,7 +3,6 @@ written in the dispatching transaction; INVALID targets are recorded as such and
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 
@@ -14,6 +13,7 @@ from vigil.alerting.stages import Dispatch
 from vigil.alerting.subscriptions import Subscription
 from vigil.alerting.targets import Address, TargetResolver
 from vigil.events.catalog import CATALOG
+from vigil.events.model import compact_json
 
 
 class Fanout:
@@ -26,20 +26,22 @@ class Fanout:
             source = d.source_of(c)
             if source is None:  # deleted after the event matched it
                 continue
-            notification = self._notification(c, source, d.now)
-            records.insert_notification(d.tx, notification)
+            notification_id = str(uuid.uuid4())
             addresses = [
                 a for t in source.targets for a in self._resolver.resolve(d.tx, c.event.account_id, t)
             ]
-            write_records(d, c, notification.notification_id, addresses)
+            body = write_records(d, c, notification_id, addresses)
+            records.insert_notification(d.tx, self._notification(notification_id, c, source, body, d.now))
         if batch:
             d.tx.on_commit(self._on_records)
         return []
 
-    def _notification(self, c: Candidate, source: EventRule | Subscription, now: int) -> records.Notification:
+    def _notification(
+        self, notification_id: str, c: Candidate, source: EventRule | Subscription, body: str, now: int
+    ) -> records.Notification:
         steps = source.escalation if isinstance(source, Subscription) else ()
         return records.Notification(
-            str(uuid.uuid4()),
+            notification_id,
             c.event.account_id,
             c.source_kind.value,
             c.source_name,
@@ -47,7 +49,7 @@ class Fanout:
             c.event.event_id,
             c.event.name,
             c.count,
-            json.dumps(c.content(), ensure_ascii=False, separators=(",", ":")),
+            body,
             NotificationState.FIRING,
             now,
             now,
@@ -58,10 +60,10 @@ class Fanout:
         )
 
 
-def write_records(d: Dispatch, c: Candidate, notification_id: str, addresses: list[Address]) -> None:
-    """One PENDING (or INVALID) record per address."""
+def write_records(d: Dispatch, c: Candidate, notification_id: str, addresses: list[Address]) -> str:
+    """One PENDING (or INVALID) record per address; returns the content they carry, as JSON."""
     content = c.content()
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    body = compact_json(content)
     spec = CATALOG.get(c.event.name)
     trigger = spec.csms_trigger if spec is not None and spec.csms_trigger else c.event.name
     for a in addresses:
@@ -97,3 +99,4 @@ def write_records(d: Dispatch, c: Candidate, notification_id: str, addresses: li
                 d.now,
             ),
         )
+    return body

@@ -11,6 +11,7 @@ from typing import Any
 
 from vigil.alerting.model import Candidate, SourceKind
 from vigil.alerting.stages import Dispatch
+from vigil.events.model import compact_json
 from vigil.storage.engine import Tx
 
 MAX_LISTED = 100
@@ -57,7 +58,7 @@ class MergeIntoGroups:
         if count <= MAX_LISTED:
             d.tx.execute(
                 "INSERT INTO alert_group_events (group_id, payload) VALUES (?, ?)",
-                (group_id, json.dumps(c.event.payload, ensure_ascii=False, separators=(",", ":"))),
+                (group_id, compact_json(c.event.payload)),
             )
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from vigil.alerting.model import NotificationRecord, SourceKind, Target, TargetKind
-from vigil.alerting.notifiers.base import url_problem
+from vigil.alerting.notifiers.base import safe_origin, url_problem
 from vigil.alerting.notifiers.webhook import HTTP_SCHEMES
 from vigil.alerting.patterns import EventPattern, RuleState
 from vigil.alerting.records import RecordFilter
@@ -81,7 +81,8 @@ def record_view(r: NotificationRecord) -> Result:
         "secret_name": r.secret_name,
         "secret_type": csms_secret_type(r.secret_type),
         "notification_target_name": r.target_name,
-        "notification_target_id": r.address.get("url", r.target_id) if webhook else r.target_id,
+        # the origin only: a webhook URL's query or user part may carry a token
+        "notification_target_id": safe_origin(r.address.get("url", "")) if webhook else r.target_id,
         "notification_content": r.content,
         "notification_status": r.status.value,
     }
