@@ -6,6 +6,7 @@ function's share of the samples, both as the leaf ("own") and anywhere on the st
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 from collections import Counter
@@ -29,6 +30,7 @@ def sampled(pid: int, out: Path, seconds: float) -> Iterator[None]:
         "--format",
         "raw",
         "--function",
+        *(["--gil"] if os.environ.get("PYSPY_GIL") else []),
     ]
     argv += ["--rate", "100", "--duration", str(int(seconds) + 2), "--output", str(out)]
     with out.with_suffix(".log").open("wb") as log:

@@ -32,6 +32,8 @@ class EventPattern:
     _compiled: Any = field(default=None, compare=False, repr=False)
     _sets: tuple[frozenset[str], ...] = field(default=(), compare=False, repr=False)
     """The four lists folded to lower case once (empty, or containing ``*``, means any value)."""
+    _folded_product: str = field(default="", compare=False, repr=False)
+    _folded_keywords: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def create(
@@ -50,19 +52,52 @@ class EventPattern:
         keywords = tuple(k.strip() for k in custom_filters.split(",") if k.strip())
         lists = (tuple(event_types), tuple(levels), tuple(names), tuple(statuses))
         sets = tuple(frozenset() if ANY in (f := _folded(v)) else f for v in lists)
-        return cls(product.strip(), *lists, keywords, sql_filter.strip(), compiled, sets)
+        product = product.strip()
+        folded_product = "" if product == ANY else product.lower()
+        folded_keywords = tuple(k.lower() for k in keywords)
+        return cls(
+            product, *lists, keywords, sql_filter.strip(), compiled, sets, folded_product, folded_keywords
+        )
 
     @property
     def name_set(self) -> frozenset[str]:
         """The lower-cased names this pattern takes; empty when it takes any name."""
         return self._sets[2] if self._sets else frozenset()
 
+    def keywords_alone(self) -> tuple[str, ...] | None:
+        """The folded keywords, when they are the only condition beyond product and names (``()``
+        when there is none), else None."""
+        if self._compiled is not None or (self._sets and any(self._sets[i] for i in (0, 1, 3))):
+            return None
+        return self._folded_keywords
+
     def matches(self, event: AlertEvent) -> bool:
-        return not self.why_not(event)
+        """Whether ``why_not`` would find nothing, without building the reason (routing runs this
+        for every event against every candidate rule)."""
+        if self._folded_product and self._folded_product != event.product.lower():
+            return False
+        if self._sets:
+            types, levels, names, statuses = self._sets
+            if types and event.event_type.lower() not in types:
+                return False
+            if levels and event.level.lower() not in levels:
+                return False
+            if names and event.name.lower() not in names:
+                return False
+            if statuses and event.status.lower() not in statuses:
+                return False
+        if self._folded_keywords:
+            text = event.search_text
+            for keyword in self._folded_keywords:
+                if keyword in text:
+                    break
+            else:
+                return False
+        return self._compiled is None or bool(self._compiled.evaluate(event.content))
 
     def why_not(self, event: AlertEvent) -> str:
         """The first condition the event fails, or "" when it matches (for dry runs)."""
-        if self.product and self.product != ANY and self.product.lower() != event.product.lower():
+        if self._folded_product and self._folded_product != event.product.lower():
             return f"product {event.product!r} is not {self.product!r}"
         sets = self._sets or (frozenset(),) * 4
         for label, wanted, folded, value in (
@@ -73,7 +108,7 @@ class EventPattern:
         ):
             if folded and value.lower() not in folded:
                 return f"{label} {value!r} is not one of {', '.join(wanted)}"
-        if self.keywords and not any(k.lower() in event.search_text for k in self.keywords):
+        if self._folded_keywords and not any(k in event.search_text for k in self._folded_keywords):
             return f"no keyword of {', '.join(self.keywords)} occurs in the event"
         if self._compiled is not None and not self._compiled.evaluate(event.content):
             return f"SQLFilter {self.sql_filter!r} is false for the content"
@@ -125,6 +160,14 @@ class EventRule:
     targets: tuple[Target, ...] = ()
     created_at: int = 0
     updated_at: int = 0
+
+    def takes(self, event: AlertEvent) -> bool:
+        """``why_not(event) == ""``, answered without building a reason."""
+        if self.state is not RuleState.ENABLED or event.kind is not self.event_type:
+            return False
+        if self.group_id and self.group_id != "0" and self.group_id != event.group_id:
+            return False
+        return not self.patterns or any(p.matches(event) for p in self.patterns)
 
     def why_not(self, event: AlertEvent) -> str:
         """Why this rule does not take the event, or "" when it does."""

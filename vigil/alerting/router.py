@@ -1,6 +1,6 @@
-"""The first stage, run inside the transaction that raises an event: match it against the
-account's rules and subscriptions (cached in memory) and write one outbox row per match, so an
-event and its pending notifications commit together or not at all.
+"""The first stage: match raised events against the account's rules and subscriptions (cached in
+memory) before the raising transaction takes the write lock, then write one outbox row per match
+inside it, so an event and its pending notifications commit together or not at all.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from vigil.alerting import outbox, store
-from vigil.alerting.model import AlertEvent, SourceKind
+from vigil.alerting.model import AlertEvent, EventKind, SourceKind
 from vigil.alerting.patterns import ANY, EventPattern, EventRule, RuleState
 from vigil.alerting.subscriptions import Subscription
 from vigil.clock import Clock
 from vigil.events.catalog import CATALOG
 from vigil.events.model import CustomEvent, SystemEvent
-from vigil.storage.engine import Tx
+from vigil.storage.engine import Database, Tx
+
+Source = EventRule | Subscription
 
 
 def _keys(patterns: tuple[EventPattern, ...]) -> set[tuple[str, str]]:
@@ -65,21 +67,93 @@ class Routes:
     def empty(self) -> bool:
         return not (self.rules or self.subscriptions or self.secret_events)
 
-    def candidates(self, product: str, name: str) -> list[EventRule | Subscription]:
+    _plans: dict[tuple[str, str], _Plan] = field(default_factory=dict, repr=False)
+    """``plan`` answers per product and name, kept as long as these routes (one cache period)."""
+
+    def candidates(self, product: str, name: str) -> tuple[Source, ...]:
         """The rules and subscriptions whose patterns could take this product and name."""
-        product, name = product.lower(), name.lower()
-        found: list[EventRule | Subscription] = []
-        seen: set[int] = set()
-        for key in ((product, name), (product, ""), ("", name), ("", "")):
-            for source in self._index.get(key, ()):
-                if id(source) not in seen:
-                    seen.add(id(source))
-                    found.append(source)
-        return found
+        return self.plan(product, name).candidates
+
+    def plan(self, product: str, name: str) -> _Plan:
+        known = self._plans.get((product, name))
+        if known is None:
+            folded = product.lower(), name.lower()
+            found: dict[int, Source] = {}
+            for key in (folded, (folded[0], ""), ("", folded[1]), ("", "")):
+                for source in self._index.get(key, ()):
+                    found.setdefault(id(source), source)
+            known = self._plans[(product, name)] = _Plan.of(tuple(found.values()))
+        return known
+
+
+def _keywords_alone(source: Source) -> tuple[str, ...] | None:
+    """For an enabled source that takes system events through one pattern, among the candidates of
+    its product and name: the pattern's folded CustomFilters keywords when they are its only
+    further condition (``()`` when it has none), else None (it needs the full ``takes``)."""
+    if source.state is not RuleState.ENABLED or len(source.patterns) != 1:
+        return None
+    if isinstance(source, EventRule) and (
+        source.event_type is not EventKind.SYSTEM or source.group_id not in ("", "0")
+    ):
+        return None
+    return source.patterns[0].keywords_alone()
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to match a system event of one product and name: the candidates that take every such
+    event, those that take it when one of their keywords occurs in it (each distinct keyword is
+    looked for once), and the rest, asked one by one. Answers come in candidate order.
+
+    A single-pattern source is a candidate only if its pattern's product and name lists admit the
+    event's, so for those only the remaining conditions are left to check."""
+
+    candidates: tuple[Source, ...]
+    always: tuple[Source, ...]
+    by_keyword: tuple[tuple[str, tuple[Source, ...]], ...]
+    asked: tuple[Source, ...]
+    rank: dict[int, int]
+
+    @classmethod
+    def of(cls, candidates: tuple[Source, ...]) -> _Plan:
+        always: list[Source] = []
+        keyed: dict[str, list[Source]] = {}
+        asked: list[Source] = []
+        for source in candidates:
+            keywords = _keywords_alone(source)
+            if keywords is None:
+                asked.append(source)
+            elif not keywords:
+                always.append(source)
+            else:
+                for keyword in keywords:
+                    keyed.setdefault(keyword, []).append(source)
+        by_keyword = tuple((k, tuple(v)) for k, v in keyed.items())
+        rank = {id(s): i for i, s in enumerate(candidates)}
+        return cls(candidates, tuple(always), by_keyword, tuple(asked), rank)
+
+    def taking(self, event: AlertEvent) -> list[Source]:
+        """The candidates that take this system event (``takes`` is true), in candidate order."""
+        found = list(self.always)
+        if self.by_keyword:
+            text = event.search_text
+            for keyword, sources in self.by_keyword:
+                if keyword in text:
+                    found += sources
+        found += [s for s in self.asked if s.takes(event)]
+        if len(found) < 2:
+            return found
+        unique = {id(s): s for s in found}
+        return sorted(unique.values(), key=lambda s: self.rank[id(s)])
 
 
 def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:
     """A Huawei secret event takes its event types, for the secrets that subscribe to it."""
+    return _secret_event_rule_out(s, event) or _secret_not_subscribed(tx, s, event)
+
+
+def _secret_event_rule_out(s: Subscription, event: AlertEvent) -> str:
+    """The checks that need no storage: the subscription's state and patterns, and its event types."""
     reason = s.why_not(event)
     if reason:
         return reason
@@ -87,6 +161,10 @@ def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:
     trigger = spec.csms_trigger if spec is not None else None
     if trigger is None or trigger not in s.event_types:
         return f"{event.name} is not one of the event types {', '.join(s.event_types)}"
+    return ""
+
+
+def _secret_not_subscribed(tx: Tx, s: Subscription, event: AlertEvent) -> str:
     secret_name = str(event.content.get("secretName", ""))
     row = tx.one(
         "SELECT event_subscriptions FROM secrets WHERE account_id = ? AND secret_name = ?",
@@ -97,56 +175,80 @@ def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:
     return ""
 
 
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """Events matched before their transaction, ready to be written inside it: the outbox rows of
+    their rules and subscriptions, and the Huawei secret events left to check against the secrets
+    table (which only the transaction can see as it will commit)."""
+
+    rows: list[tuple[str, str, str, str, str, int]]
+    secret_events: list[tuple[AlertEvent, Subscription]]
+    now: int
+    wake: Callable[[], None]
+
+    def write(self, tx: Tx) -> None:
+        rows = self.rows + [
+            outbox.row(event, SourceKind.SECRET_EVENT, s.name, self.now)
+            for event, s in self.secret_events
+            if not _secret_not_subscribed(tx, s, event)
+        ]
+        if rows:
+            outbox.insert_many(tx, rows)
+            tx.on_commit(self.wake)
+
+
 class Router:
-    def __init__(self, clock: Clock, wake: Callable[[], None], *, ttl_s: float = 1.0) -> None:
+    def __init__(self, db: Database, clock: Clock, wake: Callable[[], None], *, ttl_s: float = 1.0) -> None:
+        self._db = db
         self._clock = clock
         self._wake = wake
         self._ttl_s = ttl_s
         self._cache: dict[str, Routes] = {}
         self._lock = threading.Lock()
 
-    def route(self, tx: Tx, events: Sequence[SystemEvent]) -> None:
-        """Match a batch of events raised together; one outbox write for all their matches."""
-        if not events:
-            return
-        routes = self.routes(tx, events[0].account_id)
-        if not routes.empty:
-            self._route(tx, [AlertEvent.of_system(e) for e in events], routes)
+    def match(self, events: Sequence[SystemEvent]) -> Matched:
+        """Match a batch of events raised together (one account), outside the write lock."""
+        alerts = [AlertEvent.of_system(e) for e in events]
+        return self._match(alerts)
 
-    def route_custom(self, tx: Tx, event: CustomEvent) -> None:
-        routes = self.routes(tx, event.account_id)
-        if routes.rules:
-            self._route(tx, [AlertEvent.of_custom(event)], routes)
+    def match_custom(self, events: Sequence[CustomEvent]) -> Matched:
+        return self._match([AlertEvent.of_custom(e) for e in events], rules_only=True)
 
-    def _route(self, tx: Tx, events: list[AlertEvent], routes: Routes) -> None:
+    def _match(self, events: list[AlertEvent], *, rules_only: bool = False) -> Matched:
         now = self._clock.now_ms()
-        rows = [
-            outbox.row(event, kind, name, now)
-            for event in events
-            for kind, name in self.matches(tx, event, routes)
-        ]
-        if rows:
-            outbox.insert_many(tx, rows)
-            tx.on_commit(self._wake)
+        matched = Matched([], [], now, self._wake)
+        if not events:
+            return matched
+        routes = self.routes(events[0].account_id)
+        if routes.empty:
+            return matched
+        for event in events:
+            for kind, name in self.matches(event, routes):
+                if not rules_only or kind is SourceKind.RULE:
+                    matched.rows.append(outbox.row(event, kind, name, now))
+            if not rules_only:
+                matched.secret_events.extend(
+                    (event, s) for s in routes.secret_events if not _secret_event_rule_out(s, event)
+                )
+        return matched
 
-    def matches(self, tx: Tx, event: AlertEvent, routes: Routes) -> list[tuple[SourceKind, str]]:
-        found = [
-            (SourceKind.RULE if isinstance(s, EventRule) else SourceKind.SUBSCRIPTION, s.name)
-            for s in routes.candidates(event.product, event.name)
-            if not s.why_not(event)
+    @staticmethod
+    def matches(event: AlertEvent, routes: Routes) -> list[tuple[SourceKind, str]]:
+        """The rules and subscriptions (not the secret events) that take the event."""
+        if event.kind is EventKind.SYSTEM:
+            taking = routes.plan(event.product, event.name).taking(event)
+        else:
+            taking = [s for s in routes.candidates(event.product, event.name) if s.takes(event)]
+        return [
+            (SourceKind.RULE if isinstance(s, EventRule) else SourceKind.SUBSCRIPTION, s.name) for s in taking
         ]
-        found += [
-            (SourceKind.SECRET_EVENT, s.name)
-            for s in routes.secret_events
-            if not secret_event_why_not(tx, s, event)
-        ]
-        return found
 
-    def routes(self, tx: Tx, account_id: str) -> Routes:
+    def routes(self, account_id: str) -> Routes:
         cached = self._cache.get(account_id)
         if cached is not None and time.monotonic() - cached.loaded_at < self._ttl_s:
             return cached
-        loaded = self.load(tx, account_id)
+        with self._db.transaction(write=False) as tx:  # joins the caller's transaction, if one is open
+            loaded = self.load(tx, account_id)
         with self._lock:
             self._cache[account_id] = loaded
         return loaded

@@ -60,6 +60,12 @@ class Subscription:
     created_at: int = 0
     updated_at: int = 0
 
+    def takes(self, event: AlertEvent) -> bool:
+        """``why_not(event) == ""``, answered without building a reason."""
+        if self.state is not RuleState.ENABLED or event.kind is not EventKind.SYSTEM:
+            return False
+        return not self.patterns or any(p.matches(event) for p in self.patterns)
+
     def why_not(self, event: AlertEvent) -> str:
         if self.state is not RuleState.ENABLED:
             return "the subscription is disabled"

@@ -80,7 +80,7 @@ def build_alerting(
     dispatcher = Dispatcher(db, clock, resolver, wake)
     worker = AlertWorker(dispatcher, deliveries)
     wakes.append(worker)
-    router = Router(clock, wake, ttl_s=settings.cache_ttl_seconds)
+    router = Router(db, clock, wake, ttl_s=settings.cache_ttl_seconds)
     retention = Retention(db, clock, settings.notification_retention_days)
     register_jobs(scheduler, dispatcher, deliveries, retention, interval_s=settings.job_interval_seconds)
     return Alerting(

@@ -19,6 +19,16 @@ def compact_json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def parse_json(text: str) -> Any:
+    """``json.loads``, through orjson first (several times faster on a batch of events); what
+    orjson refuses (integers beyond 64 bits, NaN, deep nesting) goes to the standard library, so
+    the answer, or the ValueError/RecursionError, is the standard library's."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 @dataclass(frozen=True, slots=True)
 class SystemEvent:
     event_id: str

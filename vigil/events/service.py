@@ -25,24 +25,36 @@ class UnknownEvent(InvalidArgument):
     code = "InvalidParameter.EventName"
 
 
-class EventRouter(Protocol):
-    """Where raised events go next (the alerting pipeline's outbox), in the raising transaction."""
+class Routed(Protocol):
+    def write(self, tx: Tx) -> None:
+        """Record where the events go, in the transaction that stores them."""
+        ...
 
-    def route(self, tx: Tx, events: Sequence[SystemEvent]) -> None:
+
+class EventRouter(Protocol):
+    """Where raised events go next (the alerting pipeline's outbox): matched before the raising
+    transaction takes the write lock, written inside it."""
+
+    def match(self, events: Sequence[SystemEvent]) -> Routed:
         """Events raised together, all of one account."""
         ...
 
-    def route_custom(self, tx: Tx, event: CustomEvent) -> None: ...
+    def match_custom(self, events: Sequence[CustomEvent]) -> Routed: ...
+
+
+class _NowhereRouted:
+    def write(self, tx: Tx) -> None:
+        return None
 
 
 class NoRouting:
     """The router until alerting is connected: events are stored and streamed, nothing more."""
 
-    def route(self, tx: Tx, events: Sequence[SystemEvent]) -> None:
-        return None
+    def match(self, events: Sequence[SystemEvent]) -> Routed:
+        return _NowhereRouted()
 
-    def route_custom(self, tx: Tx, event: CustomEvent) -> None:
-        return None
+    def match_custom(self, events: Sequence[CustomEvent]) -> Routed:
+        return _NowhereRouted()
 
 
 class EventCenter:
@@ -88,9 +100,11 @@ class EventCenter:
         Raises UnknownEvent for the first draft whose name is not in the catalog; nothing is written then.
         """
         events = [self._build(account_id, draft) for draft in drafts]
+        rows = store.event_rows(events)  # encoding and matching happen before the write lock
+        routed = self.router.match(events)
         with self._db.transaction() as tx:
-            store.insert_events(tx, events)
-            self.router.route(tx, events)
+            store.insert_rows(tx, rows)
+            routed.write(tx)
             tx.on_commit(self._notify)
         return events
 
@@ -211,10 +225,11 @@ class EventCenter:
         """PutCustomEvent: each info needs EventName and Content; Time (ms or date) and GroupId optional."""
         now = self._clock.now_ms()
         events = [self._custom(account_id, i, info, now) for i, info in enumerate(infos, start=1)]
+        routed = self.router.match_custom(events)
         with self._db.transaction() as tx:
             for event in events:
                 store.insert_custom(tx, event)
-                self.router.route_custom(tx, event)
+            routed.write(tx)
         return events
 
     def _custom(self, account_id: str, index: int, info: Mapping[str, Any], now: int) -> CustomEvent:

@@ -85,12 +85,20 @@ def _row(e: SystemEvent) -> tuple[Any, ...]:
     )
 
 
-def insert_events(tx: Tx, events: Sequence[SystemEvent]) -> None:
-    """Write events as one batch (a single event as one statement)."""
-    if len(events) == 1:
-        tx.execute(_INSERT, _row(events[0]))
-    elif events:
-        tx.insert_many("system_events", _INSERT_COLUMNS, [_row(e) for e in events])
+EventRow = tuple[Any, ...]
+
+
+def event_rows(events: Sequence[SystemEvent]) -> list[EventRow]:
+    """The rows ``insert_rows`` writes, encoded beforehand (outside the write lock)."""
+    return [_row(e) for e in events]
+
+
+def insert_rows(tx: Tx, rows: Sequence[EventRow]) -> None:
+    """Write encoded events as one batch (a single event as one statement)."""
+    if len(rows) == 1:
+        tx.execute(_INSERT, rows[0])
+    elif rows:
+        tx.insert_many("system_events", _INSERT_COLUMNS, rows)
 
 
 def _where(account_id: str, f: EventFilter) -> tuple[str, list[Any]]:

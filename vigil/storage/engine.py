@@ -6,11 +6,13 @@ exceptions are translated into the shared error tree here, so none reaches a ser
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,8 +103,15 @@ class _SqliteTx(_Callbacks):
             self._conn.executemany(sql, rows)
 
     def insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        marks = ", ".join("?" for _ in columns)
-        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        # Multi-row INSERTs rather than executemany: the sqlite3 module lets go of the GIL for every
+        # step, and each time it wants the GIL back it may wait out another thread's switch
+        # interval (5 ms), while this thread holds the write lock. One statement per chunk is one
+        # step: rows of a batch cost one such wait, not one each.
+        per = max(1, min(_ROWS_PER_INSERT, _SQLITE_MAX_VARIABLES // max(1, len(columns))))
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            sql = _multi_row_insert(table, tuple(columns), len(chunk))
+            self.execute(sql, [value for row in chunk for value in row])
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with _translated():
@@ -114,8 +123,51 @@ class _SqliteTx(_Callbacks):
             return self._conn.execute(sql, params).fetchall()
 
 
+_SQLITE_MAX_VARIABLES = 32_766
+"""Bound parameters per statement (SQLite 3.32 and later)."""
+_ROWS_PER_INSERT = 500
+
+
+@lru_cache(maxsize=256)
+def _multi_row_insert(table: str, columns: tuple[str, ...], rows: int) -> str:
+    values = "(" + ", ".join("?" for _ in columns) + ")"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([values] * rows)}"
+
+
+class _WriterTurn:
+    """Writers queue here before BEGIN IMMEDIATE: a thread lock within the process, an exclusive
+    ``flock`` on ``<database>-writer`` between processes (uvicorn workers, the CLI).
+
+    SQLite's own busy handler makes a blocked writer sleep and retry (up to 100 ms a nap), so
+    under contention writers idle while the database is free; a blocked lock call wakes the moment
+    the holder lets go. The flock is released by the kernel if the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._thread = threading.Lock()
+        self._fd: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._thread:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._thread:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 class SqliteDatabase:
-    """One connection per thread; writers serialise with BEGIN IMMEDIATE (WAL allows readers)."""
+    """One connection per thread; writers take turns (``_WriterTurn``), then BEGIN IMMEDIATE (WAL
+    lets readers go on meanwhile)."""
 
     dialect = "sqlite"
 
@@ -124,6 +176,7 @@ class SqliteDatabase:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writers = _WriterTurn(path.with_name(path.name + "-writer"))
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -149,18 +202,19 @@ class SqliteDatabase:
             yield joined
             return
         conn = self._connection()
-        with _translated():
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        tx = self._local.tx = _SqliteTx(conn)
-        try:
-            yield tx
-        except BaseException:
+        with self._writers.held() if write else nullcontext():
+            with _translated():
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            tx = self._local.tx = _SqliteTx(conn)
+            try:
+                yield tx
+            except BaseException:
+                self._local.tx = None
+                conn.execute("ROLLBACK")
+                raise
             self._local.tx = None
-            conn.execute("ROLLBACK")
-            raise
-        self._local.tx = None
-        with _translated():
-            conn.execute("COMMIT")
+            with _translated():
+                conn.execute("COMMIT")
         tx.committed()
 
     def close(self) -> None:
@@ -168,6 +222,7 @@ class SqliteDatabase:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+        self._writers.close()
 
 
 @lru_cache(maxsize=4096)

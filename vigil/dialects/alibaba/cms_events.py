@@ -14,7 +14,7 @@ from vigil.dialects.alibaba.pop import Params
 from vigil.errors import InvalidArgument, MissingParameter
 from vigil.events.catalog import CATALOG, EventSpec
 from vigil.events.catalog.spec import EventType, Level
-from vigil.events.model import CustomEvent, SystemEvent
+from vigil.events.model import CustomEvent, SystemEvent, parse_json
 from vigil.events.query import EventFilter, bucket_size, parse_keywords, time_range
 from vigil.http.calls import CallContext, Operation
 
@@ -267,7 +267,7 @@ def _publisher(p: Params) -> str:
 def _published_events(p: Params) -> list[Any]:
     text = p.required("Events", max_len=16 * 1024 * 1024)
     try:
-        events = json.loads(text)
+        events = parse_json(text)
     except (ValueError, RecursionError):
         raise InvalidArgument("Events must be a JSON list of event payloads") from None
     if not isinstance(events, list) or not events:

@@ -10,10 +10,11 @@ import ast
 import base64
 import binascii
 import builtins
+import codecs
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from vigil.errors import InvalidArgument, MissingParameter
 
@@ -21,11 +22,37 @@ _INDEXED = re.compile(r"^(\d+)(?:\.(.+))?$")
 
 
 def decode_pairs(text: str) -> list[tuple[str, str]]:
-    """Form/query decoding ('+' is a space). Raises InvalidArgument for bad UTF-8."""
+    """Form/query decoding ('+' is a space), exactly as ``parse_qsl(text, keep_blank_values=True)``.
+    Raises InvalidArgument for bad UTF-8."""
     try:
-        return parse_qsl(text, keep_blank_values=True, errors="strict")
+        return [_pair(chunk) for chunk in text.split("&") if chunk]
     except (UnicodeDecodeError, ValueError):
         raise InvalidArgument("the request parameters are not valid UTF-8 form encoding") from None
+
+
+def _pair(chunk: str) -> tuple[str, str]:
+    name, _, value = chunk.partition("=")
+    return _unquote_plus(name), _unquote_plus(value)
+
+
+def _unquote_plus(text: str) -> str:
+    """``unquote_plus(text, errors="strict")`` in C for the common case.
+
+    urllib's unquote loops in Python over every ``%XX``, and a batch of events is one form value
+    that is mostly escapes (a 60 KB body takes milliseconds). Here every backslash is doubled and
+    every ``%`` becomes ``\\x``, so the C ``escape_decode`` (the codec behind ``pickle``'s string
+    escapes) turns exactly the ``%XX`` escapes into bytes. Anything it refuses (a ``%`` not followed
+    by two hex digits) is left to urllib, which keeps such a ``%`` as it is.
+    """
+    text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    raw = text.encode("utf-8")
+    try:
+        decoded: bytes = codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+    except ValueError:
+        return unquote(text, errors="strict")
+    return decoded.decode("utf-8")
 
 
 class Params:
