@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from vigil.alerting.wiring import Alerting, build_alerting
+from vigil.alerting.worker import PipeWake, WakeSignal
 from vigil.clock import Clock, OffsetClock, SystemClock
 from vigil.dialects.alibaba import (
     cms_events,
@@ -125,15 +126,19 @@ class App:
 
 @dataclass(frozen=True, slots=True)
 class ProcessShared:
-    """State every worker process of one server shares; created before the workers fork."""
+    """State every process of one server shares; created before the processes fork."""
 
     nonces: NonceTable
     clock: OffsetClock | None
+    alerting_wake: WakeSignal | None = None
+    """Set by a process that commits outbox rows, waited on by the background process that
+    dispatches and delivers (None: both happen in this process)."""
 
     @classmethod
-    def create(cls, settings: Settings) -> ProcessShared:
+    def create(cls, settings: Settings, *, background_process: bool = False) -> ProcessShared:
         nonces = NonceTable(settings.nonce_slots, shared=settings.workers > 1)
-        return cls(nonces, OffsetClock() if settings.test_clock else None)
+        wake = PipeWake() if background_process else None
+        return cls(nonces, OffsetClock() if settings.test_clock else None, wake)
 
 
 def build(
@@ -155,7 +160,7 @@ def build(
     root_key = _root_key(settings, db)
     test_clock = _test_clock(shared.clock, db)
     clock: Clock = test_clock or SystemClock()
-    services = _services(settings, db, root_key, clock, test_clock)
+    services = _services(settings, db, root_key, clock, test_clock, shared.alerting_wake)
     boot = services.iam.bootstrap(
         region=settings.region, project_id=settings.project_id, root_access_key=_root_pair(settings)
     )
@@ -168,7 +173,12 @@ def build(
 
 
 def _services(
-    settings: Settings, db: Database, root_key: RootKey, clock: Clock, test_clock: OffsetClock | None
+    settings: Settings,
+    db: Database,
+    root_key: RootKey,
+    clock: Clock,
+    test_clock: OffsetClock | None,
+    alerting_wake: WakeSignal | None,
 ) -> Services:
     rng = SystemRandom()
     ttl = settings.cache_ttl_seconds
@@ -196,7 +206,7 @@ def _services(
     rotation_runner.register_jobs(scheduler, rotations, interval_s=interval)
     scheduler.register(Job("secrets.deliver_consumer_notices", interval, notifier.deliver_due_notices))
     event_jobs.register_jobs(scheduler, events, interval_s=interval)
-    alerting = build_alerting(settings, db, clock, scheduler, webhook_key)
+    alerting = build_alerting(settings, db, clock, scheduler, webhook_key, alerting_wake)
     events.router = alerting.router
     _connect_events(events, iam, instances, keys, secrets)
     return Services(

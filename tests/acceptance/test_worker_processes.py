@@ -53,7 +53,7 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
         .read_text()
         .split()
     ]
-    assert len(children) == 2
+    assert len(children) == 3  # two HTTP workers and the background process
     server.kill9()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
@@ -67,3 +67,42 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert alive == []
+
+
+def test_a_killed_background_process_is_replaced_and_delivery_goes_on(tmp_path: Path) -> None:
+    """One worker serves HTTP in the parent; notifications go out from the background process,
+    which the parent starts again when it dies, and which commits in the worker wake at once."""
+    import json
+    import os
+    import signal
+    import time
+
+    from tests.acceptance.test_delivery_durability import configure, kafka_events
+    from vigil.testing import LocalReceiver
+
+    env = _env(VIGIL_ROOT_ACCESS_KEY_ID=AK, VIGIL_ROOT_ACCESS_KEY_SECRET=SK)
+    server = Served(tmp_path / "d", env, "--workers", "1")
+
+    def children() -> list[int]:  # a child forked by a thread is listed under that thread's task
+        tasks = (Path("/proc") / str(server.proc.pid) / "task").iterdir()
+        return sorted(int(p) for task in tasks for p in (task / "children").read_text().split())
+
+    try:
+        with LocalReceiver() as receiver, VigilClient(server.url, AK, SK) as client:
+            configure(client, receiver.url)
+            (background,) = children()
+            os.kill(background, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while children() in ([], [background]):
+                assert time.monotonic() < deadline, "the background process was not replaced"
+                time.sleep(0.05)
+            time.sleep(1.5)  # the rule cache of the worker (1 s) has the rule by now
+            client.vigil("PutSystemEvents", {"Product": "Kafka", "Events": json.dumps(kafka_events(0, 3))})
+            started = time.monotonic()
+            receiver.wait_for(3, timeout_s=10)
+            # woken by the commit, not by the half-second poll of an idle worker
+            assert time.monotonic() - started < 2.0
+        names = sorted(json.loads(r.body)["instanceName"] for r in receiver.requests)
+        assert names == [f"alikafka-storm-{n:04d}" for n in range(3)]
+    finally:
+        server.stop()

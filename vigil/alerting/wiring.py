@@ -15,7 +15,7 @@ from vigil.alerting.pipeline import Dispatcher
 from vigil.alerting.router import Router
 from vigil.alerting.service import AlertingService
 from vigil.alerting.targets import Brokers, TargetResolver
-from vigil.alerting.worker import AlertWorker
+from vigil.alerting.worker import AlertWorker, WakeSignal
 from vigil.clock import Clock
 from vigil.errors import InvalidArgument
 from vigil.scheduler import Scheduler
@@ -59,8 +59,14 @@ def smtp_options(url: Secret | None) -> SmtpOptions | None:
 
 
 def build_alerting(
-    settings: Settings, db: Database, clock: Clock, scheduler: Scheduler, webhook_key: bytes
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    scheduler: Scheduler,
+    webhook_key: bytes,
+    wake_signal: WakeSignal | None = None,
 ) -> Alerting:
+    """``wake_signal``: shared with the process that runs the worker, when that is another one."""
     notifiers = Notifiers.create(webhook_key, smtp_options(settings.smtp_url))
     resolver = TargetResolver(
         notifiers, settings.data_dir / "event-logs", Brokers(settings.redis_url, settings.nats_url)
@@ -78,7 +84,7 @@ def build_alerting(
             wakes[0].wake()
 
     dispatcher = Dispatcher(db, clock, resolver, wake)
-    worker = AlertWorker(dispatcher, deliveries)
+    worker = AlertWorker(dispatcher, deliveries, wake_signal=wake_signal)
     wakes.append(worker)
     router = Router(db, clock, wake, ttl_s=settings.cache_ttl_seconds)
     retention = Retention(db, clock, settings.notification_retention_days)

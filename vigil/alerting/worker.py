@@ -1,12 +1,20 @@
 """The background thread that moves notifications along: woken by every commit that writes to the
 outbox or creates delivery records, and at least every ``poll_s`` for retries that fell due, merge
 windows that ended and escalations. KMS calls never wait for it.
+
+Under ``vigil serve`` the thread runs in the server's background process, so sending notifications
+never competes with API calls for a worker's interpreter; the processes that commit outbox rows
+wake it through a signal shared across the fork (``WakeSignal``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import select
 import threading
+from typing import Protocol
 
 from vigil.alerting.deliveries import Deliveries
 from vigil.alerting.pipeline import Dispatcher
@@ -15,12 +23,57 @@ from vigil.errors import VigilError
 log = logging.getLogger("vigil.alerting")
 
 
+class WakeSignal(Protocol):
+    """What threading.Event and multiprocessing's Event both offer."""
+
+    def set(self) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class PipeWake:
+    """A WakeSignal that crosses a fork and survives a kill -9 on either side: a non-blocking pipe.
+
+    A lock or condition shared between processes (multiprocessing's Event) can be left held, or
+    wait forever for a sleeper to acknowledge, when a process dies at the wrong moment; a pipe
+    has no such state. ``set`` writes a byte (a full pipe already holds a wake-up), ``wait``
+    polls for one, ``clear`` drains them.
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def set(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._write, b"\x01")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        readable, _, _ = select.select([self._read], [], [], timeout)
+        return bool(readable)
+
+    def clear(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._read, 4096):
+                pass
+
+
 class AlertWorker:
-    def __init__(self, dispatcher: Dispatcher, deliveries: Deliveries, *, poll_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        deliveries: Deliveries,
+        *,
+        poll_s: float = 0.5,
+        wake_signal: WakeSignal | None = None,
+    ) -> None:
         self._dispatcher = dispatcher
         self._deliveries = deliveries
         self._poll_s = poll_s
-        self._wake = threading.Event()
+        self._wake: WakeSignal = wake_signal or threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -40,10 +93,11 @@ class AlertWorker:
         self._thread.start()
 
     def stop(self) -> None:
+        if self._thread is None:
+            return
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
+        self._thread.join(timeout=15)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -17,6 +17,7 @@ from vigil.events.ingest import validate_payload
 from vigil.events.model import CustomEvent, EventDraft, SystemEvent
 from vigil.events.query import EventFilter, Keywords
 from vigil.storage.engine import Database, Tx
+from vigil.storage.group_commit import GroupCommit
 
 DEFAULT_RETENTION_DAYS = 90
 
@@ -71,6 +72,7 @@ class EventCenter:
         self._region_of = region_of
         self.retention_days = retention_days
         self.router: EventRouter = NoRouting()
+        self._writes = GroupCommit(db)
         self._wake = threading.Condition()
         self._generation = 0
 
@@ -102,10 +104,13 @@ class EventCenter:
         events = [self._build(account_id, draft) for draft in drafts]
         rows = store.event_rows(events)  # encoding and matching happen before the write lock
         routed = self.router.match(events)
-        with self._db.transaction() as tx:
+
+        def write(tx: Tx) -> None:
             store.insert_rows(tx, rows)
             routed.write(tx)
             tx.on_commit(self._notify)
+
+        self._writes.run(write)
         return events
 
     def _build(self, account_id: str, d: EventDraft) -> SystemEvent:

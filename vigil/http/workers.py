@@ -1,10 +1,12 @@
-"""Serving with several worker processes on one port (``vigil serve --workers N``).
+"""Serving: the HTTP workers and the background process (``vigil serve --workers N``).
 
-The parent bootstraps storage once, claims the port, creates the state the workers
-share (the nonce table and the test clock), then forks the workers; each builds its own
-services and database connections and runs uvicorn on its own socket bound to the port
-with SO_REUSEPORT. A worker that
-dies is replaced; SIGTERM or SIGINT stops them all.
+The parent bootstraps storage once, creates the state the processes share (the nonce table, the
+test clock, the alerting wake signal), then forks the background process, which runs the periodic
+jobs and dispatches and delivers notifications, so that work never takes interpreter time from an
+API call. With one worker the parent then serves HTTP itself; with several it claims the port and
+forks the workers, each building its own services and database connections and running uvicorn
+on its own socket bound to the port with SO_REUSEPORT. A worker or background process that dies
+is replaced; SIGTERM or SIGINT stops them all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
@@ -30,21 +33,93 @@ _PR_SET_PDEATHSIG = 1
 
 
 def serve(settings: Settings, on_ready: Callable[[App], None]) -> None:
-    shared = ProcessShared.create(settings)
-    app = build(settings, shared=shared, start_jobs=settings.workers == 1)
+    shared = ProcessShared.create(settings, background_process=True)
+    app = build(settings, shared=shared, start_jobs=False, start_alerting=False)
     on_ready(app)
-    if settings.workers == 1:
-        try:
-            uvicorn.run(app.asgi, **_uvicorn_options(settings), host=settings.host, port=settings.port)
-        finally:
-            app.close()
-        return
-    app.close()
+    app.close()  # nothing with threads or connections may be open across a fork
     claim = _listen(settings.host, settings.port, backlog=0)  # fails early if the port is taken
+    background = _Supervised("background process", _background, settings, shared)
     try:
-        _supervise(settings, shared)
+        if settings.workers == 1:
+            claim.close()
+            _serve_here(settings, shared, background)
+        else:
+            _supervise(settings, shared, background)
     finally:
         claim.close()
+        background.stop()
+
+
+def _serve_here(settings: Settings, shared: ProcessShared, background: _Supervised) -> None:
+    """One worker: HTTP in this process, while a thread keeps the background process running."""
+    app = build(settings, shared=shared, start_jobs=False, start_alerting=False)
+    watching = threading.Event()
+
+    def watch() -> None:
+        while not watching.wait(0.2):
+            background.revive()
+
+    watcher = threading.Thread(target=watch, name="vigil-background-watch", daemon=True)
+    watcher.start()
+    try:
+        uvicorn.run(app.asgi, **_uvicorn_options(settings), host=settings.host, port=settings.port)
+    finally:
+        watching.set()
+        watcher.join(timeout=5)
+        app.close()
+
+
+def _background(settings: Settings, shared: ProcessShared, parent: int) -> None:
+    """The background process: periodic jobs and the alerting worker, until SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    _die_with_parent()
+    if os.getppid() != parent:
+        return
+    app = build(settings, shared=shared, start_jobs=True, start_alerting=True)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        app.close()
+
+
+class _Supervised:
+    """A forked child that is started at once and started again whenever it is found dead."""
+
+    def __init__(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        self._name = name
+        self._target = target
+        self._args = args
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._process = self._start()
+
+    def _start(self) -> BaseProcess:
+        context = multiprocessing.get_context("fork")
+        process = context.Process(target=self._target, args=(*self._args, os.getpid()), daemon=False)
+        process.start()
+        return process
+
+    def revive(self) -> None:
+        with self._lock:
+            if not self._stopping and not self._process.is_alive():
+                log.warning(
+                    "%s %s exited with %s; starting a new one",
+                    self._name,
+                    self._process.pid,
+                    self._process.exitcode,
+                )
+                self._process = self._start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            process = self._process
+        if process.pid is not None and process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(timeout=15)
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -87,7 +162,7 @@ def _worker(settings: Settings, shared: ProcessShared, parent: int) -> None:
     if os.getppid() != parent:  # the parent died before prctl took effect
         return
     sock = _listen(settings.host, settings.port)
-    app = build(settings, shared=shared)
+    app = build(settings, shared=shared, start_jobs=False, start_alerting=False)
     config = uvicorn.Config(app.asgi, **_uvicorn_options(settings))
     try:
         uvicorn.Server(config).run(sockets=[sock])
@@ -95,7 +170,7 @@ def _worker(settings: Settings, shared: ProcessShared, parent: int) -> None:
         app.close()
 
 
-def _supervise(settings: Settings, shared: ProcessShared) -> None:
+def _supervise(settings: Settings, shared: ProcessShared, background: _Supervised) -> None:
     context = multiprocessing.get_context("fork")
     stopping = False
 
@@ -114,6 +189,7 @@ def _supervise(settings: Settings, shared: ProcessShared) -> None:
     log.info("serving with %d worker processes (pids %s)", len(workers), [w.pid for w in workers])
     while not stopping:
         time.sleep(0.2)
+        background.revive()
         for i, process in enumerate(workers):
             if not process.is_alive() and not stopping:
                 log.warning("worker %s exited with %s; starting a new one", process.pid, process.exitcode)

@@ -63,6 +63,10 @@ class Database(Protocol):
         """A context manager yielding a Tx; commits on success, rolls back on error."""
         ...
 
+    def in_transaction(self) -> bool:
+        """Whether this thread has a transaction open (a new ``transaction`` would join it)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -194,6 +198,9 @@ class SqliteDatabase:
                 self._all.append(conn)
         return conn
 
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "tx", None) is not None
+
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
         """A new transaction, or the one this thread already has open (it commits at the outer end)."""
@@ -279,6 +286,9 @@ class PostgresDatabase:
             self._local = threading.local()
         except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
             raise Unavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
+
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "tx", None) is not None
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
