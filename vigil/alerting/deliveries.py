@@ -6,7 +6,6 @@ sent again; one target's retry never touches the records of the others.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -14,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from vigil.alerting import messages, records
+from vigil.alerting import records
 from vigil.alerting.model import DeliveryStatus, NotificationRecord
 from vigil.alerting.notifiers import Notifiers
 from vigil.alerting.notifiers.base import Channel, Message, Outcome, Reason
@@ -107,8 +106,7 @@ class Deliveries:
 
     def send(self, record: NotificationRecord) -> Outcome:
         """One attempt through the record's channel; never raises."""
-        payload = json.loads(record.content)
-        message = Message(record.record_id, record.subject, payload, messages.text(payload))
+        message = Message.stored(record.record_id, record.subject, record.content)
         try:
             notifier = self._notifiers.get(Channel(record.channel))
         except ValueError:

@@ -41,9 +41,14 @@ def claim(tx: Tx, dialect: str, limit: int) -> list[Item]:
     lock already serialises dispatchers; PostgreSQL skips rows another dispatcher holds)."""
     lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
     rows = tx.all(f"SELECT * FROM alert_outbox ORDER BY seq LIMIT ?{lock}", (limit,))
+    system = events_store.events_by_ids(
+        tx, [r["event_id"] for r in rows if r["event_kind"] == EventKind.SYSTEM.value]
+    )
+    alerts = {event_id: AlertEvent.of_system(e) for event_id, e in system.items()}
     items = []
     for r in rows:
-        event = load_event(tx, EventKind(r["event_kind"]), r["event_id"])
+        kind = EventKind(r["event_kind"])
+        event = alerts.get(r["event_id"]) if kind is EventKind.SYSTEM else load_event(tx, kind, r["event_id"])
         if event is not None:  # an event removed by retention before dispatch is dropped with its row
             items.append(
                 Item(

@@ -55,29 +55,53 @@ class Notification:
         }
 
 
+_NOTIFICATION_COLUMNS = (
+    "notification_id",
+    "account_id",
+    "source_kind",
+    "source_name",
+    "group_key",
+    "event_id",
+    "event_name",
+    "event_count",
+    "content",
+    "state",
+    "created_at",
+    "updated_at",
+    "acked_by",
+    "ack_comment",
+    "escalation_level",
+    "next_escalation_at",
+)
+
+
 def insert_notification(tx: Tx, n: Notification) -> None:
-    tx.execute(
-        "INSERT INTO notifications (notification_id, account_id, source_kind, source_name, group_key, event_id, "
-        "event_name, event_count, content, state, created_at, updated_at, acked_by, ack_comment, "
-        "escalation_level, next_escalation_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            n.notification_id,
-            n.account_id,
-            n.source_kind,
-            n.source_name,
-            n.group_key,
-            n.event_id,
-            n.event_name,
-            n.event_count,
-            n.content,
-            n.state.value,
-            n.created_at,
-            n.updated_at,
-            n.acked_by,
-            n.ack_comment,
-            n.escalation_level,
-            n.next_escalation_at,
-        ),
+    insert_notifications(tx, [n])
+
+
+def insert_notifications(tx: Tx, notifications: Sequence[Notification]) -> None:
+    """Write a dispatch pass's notifications as one batch."""
+    tx.insert_many("notifications", _NOTIFICATION_COLUMNS, [_notification_row(n) for n in notifications])
+
+
+def _notification_row(n: Notification) -> tuple[Any, ...]:
+    return (
+        n.notification_id,
+        n.account_id,
+        n.source_kind,
+        n.source_name,
+        n.group_key,
+        n.event_id,
+        n.event_name,
+        n.event_count,
+        n.content,
+        n.state.value,
+        n.created_at,
+        n.updated_at,
+        n.acked_by,
+        n.ack_comment,
+        n.escalation_level,
+        n.next_escalation_at,
     )
 
 
@@ -169,38 +193,42 @@ _RECORD_COLUMNS = (
 )
 
 
-def insert_record(tx: Tx, r: NotificationRecord) -> None:
-    tx.execute(
-        f"INSERT INTO notification_records ({_RECORD_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0)",
-        (
-            r.record_id,
-            r.account_id,
-            r.notification_id,
-            r.event_id,
-            r.event_name,
-            r.trigger_event_type,
-            r.resource_id,
-            r.secret_name,
-            r.secret_type,
-            r.source_kind,
-            r.source_name,
-            r.target_kind,
-            r.target_id,
-            r.target_name,
-            r.channel,
-            _dump(r.address),
-            r.subject,
-            r.content,
-            r.status.value,
-            r.attempts,
-            r.reason,
-            r.last_error,
-            r.latency_ms,
-            r.created_at,
-            r.updated_at,
-            r.next_attempt_at,
-        ),
+def insert_records(tx: Tx, batch: Sequence[NotificationRecord]) -> None:
+    """Write delivery records as one batch, none of them leased."""
+    columns = tuple(c.strip() for c in _RECORD_COLUMNS.split(","))
+    tx.insert_many("notification_records", columns, [_record_row(r) for r in batch])
+
+
+def _record_row(r: NotificationRecord) -> tuple[Any, ...]:
+    return (
+        r.record_id,
+        r.account_id,
+        r.notification_id,
+        r.event_id,
+        r.event_name,
+        r.trigger_event_type,
+        r.resource_id,
+        r.secret_name,
+        r.secret_type,
+        r.source_kind,
+        r.source_name,
+        r.target_kind,
+        r.target_id,
+        r.target_name,
+        r.channel,
+        _dump(r.address),
+        r.subject,
+        r.content,
+        r.status.value,
+        r.attempts,
+        r.reason,
+        r.last_error,
+        r.latency_ms,
+        r.created_at,
+        r.updated_at,
+        r.next_attempt_at,
+        "",
+        0,
     )
 
 

@@ -202,6 +202,19 @@ def event_by_id(tx: Tx, event_id: str) -> SystemEvent | None:
     return None if r is None else _event(r)
 
 
+def events_by_ids(tx: Tx, event_ids: Sequence[str]) -> dict[str, SystemEvent]:
+    """The stored events among ``event_ids``, by id, read in one query per 500 ids."""
+    found: dict[str, SystemEvent] = {}
+    unique = list(dict.fromkeys(event_ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for r in tx.all(f"SELECT {_COLUMNS} FROM system_events WHERE event_id IN ({marks})", chunk):
+            event = _event(r)
+            found[event.event_id] = event
+    return found
+
+
 def custom_by_id(tx: Tx, event_id: str) -> CustomEvent | None:
     r = tx.one("SELECT * FROM custom_events WHERE event_id = ?", (event_id,))
     if r is None:

@@ -12,6 +12,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
+from vigil.alerting import messages
+
 DELIVERY_HEADER = "X-Vigil-Delivery"
 _ERROR_LIMIT = 300
 
@@ -63,15 +65,49 @@ class Outcome:
         return cls(False, False, Reason.MISCONFIGURED, clip(error), 0.0)
 
 
-@dataclass(frozen=True, slots=True)
 class Message:
-    delivery_id: str
-    """Idempotency key, sent as ``X-Vigil-Delivery`` where the channel has headers."""
-    subject: str
-    payload: dict[str, Any]
-    """The event (or merged notification) JSON: the body of webhook, log and queue channels."""
-    text: str
-    """Human-readable body for email and chat."""
+    """What a notification says, in the forms the channels need. A stored delivery starts from its
+    content as compact JSON (``stored``): webhooks and queues send those bytes as they are, and
+    the payload and the text for people are only worked out by the channels that use them."""
+
+    __slots__ = ("_body", "_payload", "_text", "delivery_id", "subject")
+
+    def __init__(
+        self, delivery_id: str, subject: str, payload: dict[str, Any] | None = None, text: str | None = None
+    ) -> None:
+        self.delivery_id = delivery_id
+        """Idempotency key, sent as ``X-Vigil-Delivery`` where the channel has headers."""
+        self.subject = subject
+        self._payload = payload
+        self._text = text
+        self._body: bytes | None = None
+
+    @classmethod
+    def stored(cls, delivery_id: str, subject: str, content: str) -> Message:
+        message = cls(delivery_id, subject)
+        message._body = content.encode()
+        return message
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The event (or merged notification) JSON: the body of webhook, log and queue channels."""
+        if self._payload is None:
+            self._payload = json.loads(self._body or b"{}")
+        return self._payload
+
+    @property
+    def text(self) -> str:
+        """Human-readable body for email and chat."""
+        if self._text is None:
+            self._text = messages.text(self.payload)
+        return self._text
+
+    @property
+    def body(self) -> bytes:
+        """The payload as compact JSON (raises TypeError or ValueError for what JSON cannot hold)."""
+        if self._body is None:
+            self._body = compact_json(self.payload)
+        return self._body
 
 
 class Notifier(Protocol):

@@ -23,7 +23,6 @@ from vigil.alerting.notifiers.base import (
     Message,
     Outcome,
     Reason,
-    compact_json,
     elapsed_ms,
     safe_origin,
     started,
@@ -67,7 +66,7 @@ class NatsNotifier:
         if problem is not None:
             return Outcome.invalid(problem)
         try:
-            event = compact_json(message.payload)
+            event = message.body
         except (TypeError, ValueError):
             return Outcome.failure(Reason.REJECTED, "the event is not valid JSON", 0.0, retryable=False)
         url, origin = address["url"], safe_origin(address["url"])

@@ -18,7 +18,6 @@ from vigil.alerting.notifiers.base import (
     Message,
     Outcome,
     Reason,
-    compact_json,
     elapsed_ms,
     safe_origin,
     started,
@@ -62,7 +61,7 @@ class RedisNotifier:
         if problem is not None:
             return Outcome.invalid(problem)
         try:
-            event = compact_json(message.payload)
+            event = message.body
         except (TypeError, ValueError):
             return Outcome.failure(Reason.REJECTED, "the event is not valid JSON", 0.0, retryable=False)
         url = address["url"]

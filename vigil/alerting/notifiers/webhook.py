@@ -13,7 +13,6 @@ from vigil.alerting.notifiers.base import (
     Message,
     Outcome,
     Reason,
-    compact_json,
     safe_origin,
     url_problem,
 )
@@ -46,7 +45,7 @@ class WebhookNotifier:
         if problem is not None:
             return Outcome.invalid(problem)
         try:
-            event = compact_json(message.payload)
+            event = message.body
         except (TypeError, ValueError):
             return Outcome.failure(Reason.REJECTED, "the event is not valid JSON", 0.0, retryable=False)
         url = address["url"]

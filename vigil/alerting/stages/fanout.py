@@ -22,6 +22,8 @@ class Fanout:
         self._on_records = on_records
 
     def run(self, d: Dispatch, batch: list[Candidate]) -> list[Candidate]:
+        notifications: list[records.Notification] = []
+        deliveries: list[NotificationRecord] = []
         for c in batch:
             source = d.source_of(c)
             if source is None:  # deleted after the event matched it
@@ -30,8 +32,12 @@ class Fanout:
             addresses = [
                 a for t in source.targets for a in self._resolver.resolve(d.tx, c.event.account_id, t)
             ]
-            body = write_records(d, c, notification_id, addresses)
-            records.insert_notification(d.tx, self._notification(notification_id, c, source, body, d.now))
+            body, owed = delivery_records(d, c, notification_id, addresses)
+            deliveries += owed
+            notifications.append(self._notification(notification_id, c, source, body, d.now))
+        if notifications:  # the pass's rows in two statements, not two per notification
+            records.insert_notifications(d.tx, notifications)
+            records.insert_records(d.tx, deliveries)
         if batch:
             d.tx.on_commit(self._on_records)
         return []
@@ -62,14 +68,24 @@ class Fanout:
 
 def write_records(d: Dispatch, c: Candidate, notification_id: str, addresses: list[Address]) -> str:
     """One PENDING (or INVALID) record per address; returns the content they carry, as JSON."""
+    body, owed = delivery_records(d, c, notification_id, addresses)
+    records.insert_records(d.tx, owed)
+    return body
+
+
+def delivery_records(
+    d: Dispatch, c: Candidate, notification_id: str, addresses: list[Address]
+) -> tuple[str, list[NotificationRecord]]:
+    """The content as JSON, and one PENDING (or INVALID) record per address carrying it."""
     content = c.content()
     body = compact_json(content)
     spec = CATALOG.get(c.event.name)
     trigger = spec.csms_trigger if spec is not None and spec.csms_trigger else c.event.name
+    subject = messages.subject(content)
+    owed = []
     for a in addresses:
         status = DeliveryStatus.INVALID if a.problem else DeliveryStatus.PENDING
-        records.insert_record(
-            d.tx,
+        owed.append(
             NotificationRecord(
                 str(uuid.uuid4()),
                 c.event.account_id,
@@ -87,7 +103,7 @@ def write_records(d: Dispatch, c: Candidate, notification_id: str, addresses: li
                 a.target_name,
                 a.channel,
                 a.address,
-                messages.subject(content),
+                subject,
                 body,
                 status,
                 0,
@@ -97,6 +113,6 @@ def write_records(d: Dispatch, c: Candidate, notification_id: str, addresses: li
                 d.now,
                 d.now,
                 d.now,
-            ),
+            )
         )
-    return body
+    return body, owed

@@ -7,9 +7,10 @@ a field leaves its keys open. Every error names the field by its path, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 from vigil.errors import InvalidArgument
 from vigil.events.catalog.spec import EventSpec, Level
@@ -63,7 +64,16 @@ def parse_level(text: str) -> Level:
 
 
 def check_object(path: str, value: object, fields: Sequence[Field]) -> None:
-    """Check a closed JSON object against its fields. Raises InvalidEventContent naming the field."""
+    """Check a closed JSON object against its fields. Raises InvalidEventContent naming the field.
+
+    Content that conforms is confirmed by ``_conforms`` without building a single path; only
+    content that does not is walked again here, to name the field at fault."""
+    if not _conforms(value, fields):
+        walk_object(path, value, fields)
+
+
+def walk_object(path: str, value: object, fields: Sequence[Field]) -> None:
+    """``check_object`` without the fast path: walks every field, building its path."""
     if not isinstance(value, Mapping):
         raise InvalidEventContent(path, "must be a JSON object")
     known = {f.name for f in fields}
@@ -91,6 +101,62 @@ def check_value(path: str, value: object, f: Field) -> None:
     elif f.kind is Kind.ARRAY and isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             check_object(f"{path}[{index}]", item, f.nested)
+
+
+_FAST_KINDS: dict[Kind, tuple[type, ...]] = {**_PYTHON_KINDS, Kind.OBJECT: (dict,)}
+_Check = tuple[str, tuple[type, ...], bool, tuple[object, ...], "_Plan | None", bool]
+"""name, accepted types, whether a bool is refused (numbers), choices, nested plan, is an array."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    keys: frozenset[str]
+    checks: tuple[_Check, ...]
+
+
+_PLANS: dict[int, tuple[Sequence[Field], _Plan]] = {}
+
+
+def _plan(fields: Sequence[Field]) -> _Plan:
+    known = _PLANS.get(id(fields))
+    if known is not None and known[0] is fields:
+        return known[1]
+    checks = tuple(
+        (
+            f.name,
+            _FAST_KINDS[f.kind],
+            f.kind is Kind.NUMBER,
+            f.choices,
+            None if f.nested is None else _plan(f.nested),
+            f.kind is Kind.ARRAY,
+        )
+        for f in fields
+    )
+    plan = _Plan(frozenset(f.name for f in fields), checks)
+    _PLANS[id(fields)] = (fields, plan)  # the fields are kept, so their id is never reused
+    return plan
+
+
+def _conforms(value: object, fields: Sequence[Field]) -> bool:
+    """Whether ``check_object`` would pass, for the JSON that ingest parses (dicts and lists);
+    False when in doubt, which only sends the value down the slow, path-naming walk."""
+    return _conforms_plan(value, _plan(fields))
+
+
+def _conforms_plan(value: object, plan: _Plan) -> bool:
+    if type(value) is not dict or value.keys() != plan.keys:
+        return False
+    for name, types, refuses_bool, choices, nested, is_array in plan.checks:
+        item = value[name]
+        if not isinstance(item, types) or (refuses_bool and type(item) is bool):
+            return False
+        if choices and item not in choices:
+            return False
+        if nested is not None:
+            elements = cast("Iterable[object]", item) if is_array else (item,)
+            if not all(_conforms_plan(element, nested) for element in elements):
+                return False
+    return True
 
 
 def check_content(spec: EventSpec, content: object) -> None:
