@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from vigil.alerting.wiring import Alerting, build_alerting
 from vigil.alerting.worker import PipeWake, WakeSignal
+from vigil.audit.wiring import Audit, build_audit
 from vigil.clock import Clock, OffsetClock, SystemClock
 from vigil.dialects.alibaba import (
     cms_events,
@@ -75,6 +76,7 @@ CMS_VERSION = "2019-01-01"
 _CLOCK_OFFSET = "test_clock_offset_ms"
 _ROOT_FINGERPRINT = "root_key_fingerprint"
 _WEBHOOK_KEY = "webhook_signing_key"
+_AUDIT_SALT = "audit_salt"
 
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
@@ -97,6 +99,7 @@ class Services:
     webhook_key: bytes
     events: EventCenter
     alerting: Alerting
+    audit: Audit
 
     @property
     def region(self) -> str:
@@ -121,6 +124,7 @@ class App:
     def close(self) -> None:
         self.services.scheduler.stop()
         self.services.alerting.close()
+        self.services.audit.close()
         self.services.db.close()
 
 
@@ -169,6 +173,7 @@ def build(
         services.scheduler.start()
     if start_jobs if start_alerting is None else start_alerting:
         services.alerting.worker.start()
+        services.audit.indexing.start()
     return App(services, boot, _asgi(services, settings, shared.nonces))
 
 
@@ -187,7 +192,7 @@ def _services(
     instances = InstanceService(db, clock, cache_ttl_s=ttl)
     keys = KeyService(db, root_key, clock, instances, KeyRing(db, root_key, ttl_s=ttl), rng)
     data_plane = DataPlane(keys, rng)
-    webhook_key = _webhook_key(db, root_key, rng)
+    webhook_key = _deployment_key(db, root_key, rng, _WEBHOOK_KEY, b"vigil:webhook-signing-key")
     sender = WebhookSender(webhook_key)
     rotations_box: list[Rotations] = []
 
@@ -209,6 +214,8 @@ def _services(
     alerting = build_alerting(settings, db, clock, scheduler, webhook_key, alerting_wake)
     events.router = alerting.router
     _connect_events(events, iam, instances, keys, secrets)
+    salt = _deployment_key(db, root_key, rng, _AUDIT_SALT, b"vigil:audit-salt")
+    audit = build_audit(settings, db, clock, salt, lambda: iam.account.region, keys, secrets, scheduler)
     return Services(
         settings,
         db,
@@ -226,6 +233,7 @@ def _services(
         webhook_key,
         events,
         alerting,
+        audit,
     )
 
 
@@ -249,15 +257,15 @@ def _rotators(settings: Settings) -> dict[str, Rotator]:
     }
 
 
-def _webhook_key(db: Database, root_key: RootKey, rng: Random) -> bytes:
-    """The deployment's webhook signing key, created once and kept wrapped by the root key."""
-    aad = b"vigil:webhook-signing-key"
+def _deployment_key(db: Database, root_key: RootKey, rng: Random, name: str, aad: bytes) -> bytes:
+    """A deployment-wide secret (the webhook signing key, the audit salt), created once and kept
+    wrapped by the root key."""
     with db.transaction() as tx:
-        row = tx.one("SELECT value FROM meta WHERE name = ?", (_WEBHOOK_KEY,))
+        row = tx.one("SELECT value FROM meta WHERE name = ?", (name,))
         if row is not None:
             return root_key.unwrap(base64.b64decode(row["value"]), aad)
         key = rng.bytes(32)
-        _put_meta(tx, _WEBHOOK_KEY, base64.b64encode(root_key.wrap(key, aad)).decode())
+        _put_meta(tx, name, base64.b64encode(root_key.wrap(key, aad)).decode())
         return key
 
 

@@ -74,6 +74,12 @@ class Settings:
     """smtp://[user:password@]host[:port][?from=addr&starttls=1], or smtps:// for implicit TLS."""
     redis_url: str | None = None
     nats_url: str | None = None
+    audit_dir: Path | None = None
+    """Where each process journals the audit records of its calls (default: <data dir>/audit-journal)."""
+    audit_fsync: bool = False
+    """fsync every group of audit records: survives a machine crash, not just a killed process."""
+    audit_retention_days: int = 90
+    audit_instance_retention_days: int = 180
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
@@ -98,6 +104,10 @@ class Settings:
             smtp_url=_secret(env.get("VIGIL_SMTP_URL")),
             redis_url=env.get("VIGIL_REDIS_URL"),
             nats_url=env.get("VIGIL_NATS_URL"),
+            audit_dir=Path(env["VIGIL_AUDIT_DIR"]) if "VIGIL_AUDIT_DIR" in env else None,
+            audit_fsync=env.get("VIGIL_AUDIT_FSYNC", "0").lower() in ("1", "true", "yes"),
+            audit_retention_days=_int(env, "VIGIL_AUDIT_RETENTION_DAYS", 90),
+            audit_instance_retention_days=_int(env, "VIGIL_AUDIT_INSTANCE_RETENTION_DAYS", 180),
         )
         known = {f.name for f in fields(cls)}
         chosen = {k: v for k, v in overrides.items() if v is not None and k in known}

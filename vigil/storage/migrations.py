@@ -1,7 +1,13 @@
-"""Apply the numbered SQL files in ``migrations/`` once, in order, on either engine."""
+"""Apply the numbered SQL files in ``migrations/`` once, in order, on either engine.
+
+A file is SQL both engines run, except where a ``-- dialect: sqlite`` or ``-- dialect: postgresql``
+line starts a section for one of them; ``-- dialect: all`` goes back to both. A section runs until
+the next such line or the end of the file.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from importlib import resources
 
@@ -42,10 +48,13 @@ _DIALECT_TYPES = {
 }
 
 
+_SECTION = re.compile(r"--\s*dialect:\s*(\S+)\s*")
+_TRIGGER = re.compile(r"CREATE\s+TRIGGER\b", re.IGNORECASE)
+_TRIGGER_END = re.compile(r"\bEND$", re.IGNORECASE)
+
+
 def _apply(tx: Tx, version: str, sql: str, dialect: str) -> None:
-    for placeholder, text in _DIALECT_TYPES[dialect].items():
-        sql = sql.replace(placeholder, text)
-    for statement in _statements(sql):
+    for statement in statements(sql, dialect):
         tx.execute(statement)
     tx.execute(
         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
@@ -53,6 +62,35 @@ def _apply(tx: Tx, version: str, sql: str, dialect: str) -> None:
     )
 
 
-def _statements(sql: str) -> list[str]:
-    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+def statements(sql: str, dialect: str) -> list[str]:
+    """The statements of a migration file that ``dialect`` runs, placeholders filled in, in order.
+
+    Raises ValueError for a section naming no known dialect (a typo would otherwise skip it silently).
+    """
+    for placeholder, text in _DIALECT_TYPES[dialect].items():
+        sql = sql.replace(placeholder, text)
+    lines = [line for line in _section_lines(sql, dialect) if not line.lstrip().startswith("--")]
+    found: list[str] = []
+    for piece in "\n".join(lines).split(";"):
+        # A trigger's body holds statements of its own: its pieces are joined up to its END.
+        if found and _TRIGGER.match(found[-1]) and not _TRIGGER_END.search(found[-1]):
+            found[-1] = f"{found[-1]};{piece}".strip()
+        elif piece.strip():
+            found.append(piece.strip())
+    return found
+
+
+def _section_lines(sql: str, dialect: str) -> list[str]:
+    kept, section = [], "all"
+    for line in sql.splitlines():
+        marker = _SECTION.fullmatch(line.strip())
+        if marker is None:
+            if section in ("all", dialect):
+                kept.append(line)
+            continue
+        section = marker.group(1)
+        if section != "all" and section not in _DIALECT_TYPES:
+            raise ValueError(
+                f"unknown dialect section {section!r} (expected all, {', '.join(_DIALECT_TYPES)})"
+            )
+    return kept

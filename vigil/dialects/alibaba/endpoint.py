@@ -13,10 +13,11 @@ from typing import Any
 import orjson
 
 from vigil import ids
+from vigil.audit.calls import CallTrace
 from vigil.dialects.alibaba.pop import Params, decode_pairs
 from vigil.dialects.alibaba.signatures import HttpRequestParts, read_claim
-from vigil.errors import InvalidArgument, Throttled, VigilError
-from vigil.http import asgi
+from vigil.errors import Internal, InvalidArgument, Throttled, VigilError
+from vigil.http import asgi, auditing
 from vigil.http.asgi import Receive, Scope, Send
 from vigil.http.calls import CallContext, Operation
 from vigil.http.errors import status_of
@@ -27,6 +28,8 @@ log = logging.getLogger("vigil.http")
 
 
 _FORM = "application/x-www-form-urlencoded"
+_PRODUCTS = {"2016-01-20": "Kms", "2019-01-01": "Cms", "2020-07-06": "Actiontrail", "2026-11-01": "Vigil"}
+"""The product of an API version, for the record of a call that fails before its operation is known."""
 _JSON_HEADERS = [(b"content-type", b"application/json;charset=utf-8")]
 
 
@@ -55,13 +58,16 @@ class PopEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = ids.request_id()
+        trace = auditing.start_trace(scope, request_id, self._services)
         try:
             body = await asgi.read_body(receive)
-            status, payload, extra = await self._handle(scope, body, request_id)
+            status, payload, extra = await self._handle(scope, body, trace)
         except VigilError as exc:
+            trace.error = exc
             status, payload, extra = self._error(exc, request_id)
         except Exception:
             log.exception("unhandled error in request %s", request_id)
+            trace.error = Internal("an internal error occurred; see the server log")
             status, payload = (
                 500,
                 {
@@ -72,17 +78,24 @@ class PopEndpoint:
                 },
             )
             extra = []
+        refused = await auditing.record(self._services, trace)
+        if refused is not None:
+            status, payload, extra = self._error(refused, request_id)
         headers = [*_JSON_HEADERS, (b"x-acs-request-id", request_id.encode()), *extra]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": orjson.dumps(payload)})
 
-    async def _handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, Any, list[Any]]:
+    async def _handle(self, scope: Scope, body: bytes, trace: CallTrace) -> tuple[int, Any, list[Any]]:
+        request_id = trace.request_id
         headers = asgi.headers(scope)
         raw_query = scope.get("query_string", b"").decode("latin-1")
         form = dict(decode_pairs(_text(body))) if _is_form(headers) and body else None
         params = dict(decode_pairs(raw_query))
         if form:
             params.update(form)
+        trace.params = params
+        trace.service = _PRODUCTS.get(headers.get("x-acs-version") or params.get("Version") or "", "")
+        trace.action = headers.get("x-acs-action") or params.get("Action") or ""
         parts = HttpRequestParts(
             scope["method"],
             scope.get("raw_path", b"/").decode("latin-1").split("?")[0],
@@ -90,8 +103,14 @@ class PopEndpoint:
             headers,
             body,
         )
-        principal = self._authenticator.authenticate(read_claim(parts, form))
+        claim = read_claim(parts, form)
+        trace.claimed_access_key = claim.access_key_id or ""
+        principal = self._authenticator.authenticate(claim)
+        trace.principal = principal
         op = self._operation(headers, params)
+        trace.service, trace.action, trace.rw = op.service, op.name, op.rw
+        trace.api_version = headers.get("x-acs-version") or params.get("Version") or ""
+        auditing.refuse_while_failing(self._services)
         client = scope.get("client") or ("", 0)
         ctx = CallContext(
             request_id,
@@ -102,8 +121,10 @@ class PopEndpoint:
             client[0],
             headers.get("user-agent", ""),
         )
+        trace.resources = ctx.resources
         result = await execute(op, ctx, Params(params))
         result["RequestId"] = request_id
+        trace.response = result
         return 200, result, []
 
     def _operation(self, headers: dict[str, str], params: dict[str, str]) -> Operation:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from vigil import ids
+from vigil.audit.calls import CallTrace
 from vigil.dialects.huawei.errors import (
     ProjectMismatch,
     ProjectNotFound,
@@ -24,7 +25,7 @@ from vigil.dialects.huawei.rest import Fields, Route, parse_body
 from vigil.dialects.huawei.signatures import HttpRequestParts, read_claim
 from vigil.dialects.signing import parse_query, percent_decode
 from vigil.errors import Internal, Throttled, VigilError
-from vigil.http import asgi
+from vigil.http import asgi, auditing
 from vigil.http.asgi import Receive, Scope, Send
 from vigil.http.calls import CallContext
 from vigil.http.errors import status_of
@@ -48,15 +49,22 @@ class CsmsEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = ids.request_id()
+        trace = auditing.start_trace(scope, request_id, self._services)
+        trace.service = "Csms"
         extra: list[tuple[bytes, bytes]] = []
         try:
             body = await asgi.read_body(receive)
-            status, payload = await self._handle(scope, body, request_id)
+            status, payload = await self._handle(scope, body, trace)
         except VigilError as exc:
+            trace.error = exc
             status, payload, extra = _error(exc, request_id)
         except Exception:
             log.exception("unhandled error in request %s", request_id)
-            status, payload, extra = _error(Internal("unhandled exception; traceback above"), request_id)
+            trace.error = Internal("unhandled exception; traceback above")
+            status, payload, extra = _error(trace.error, request_id)
+        refused = await auditing.record(self._services, trace)
+        if refused is not None:
+            status, payload, extra = _error(refused, request_id)
         headers = [(b"x-request-id", request_id.encode()), *extra]
         if payload is None:
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -65,18 +73,24 @@ class CsmsEndpoint:
         await send({"type": "http.response.start", "status": status, "headers": [_JSON, *headers]})
         await send({"type": "http.response.body", "body": orjson.dumps(payload)})
 
-    async def _handle(self, scope: Scope, body: bytes, request_id: str) -> tuple[int, dict[str, Any] | None]:
+    async def _handle(self, scope: Scope, body: bytes, trace: CallTrace) -> tuple[int, dict[str, Any] | None]:
+        request_id = trace.request_id
         headers = asgi.headers(scope)
         method = scope["method"].upper()
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?")[0]
         raw_query = scope.get("query_string", b"").decode("latin-1")
         claim = read_claim(HttpRequestParts(method, raw_path, raw_query, headers, body))
+        trace.claimed_access_key = claim.access_key_id or ""
         principal = self._authenticator.authenticate(claim)
+        trace.principal = principal
         segments = _segments(raw_path)
         self._check_project(segments[0], claim.project_id)
         route, path_params = self._route(method, segments[1:], raw_path)
         fields = Fields(path_params, dict(parse_query(raw_query)), parse_body(body))
         op = route.operation
+        trace.service, trace.action, trace.rw, trace.api_version = op.service, op.name, op.rw, "v1"
+        trace.params = {**fields.path, **fields.query, **fields.body}
+        auditing.refuse_while_failing(self._services)
         client = scope.get("client") or ("", 0)
         ctx = CallContext(
             request_id,
@@ -87,7 +101,9 @@ class CsmsEndpoint:
             client[0],
             headers.get("user-agent", ""),
         )
+        trace.resources = ctx.resources
         result = await execute(op, ctx, fields)
+        trace.response = result if route.status != 204 else None
         return route.status, None if route.status == 204 else result
 
     def _check_project(self, path_project: str, header_project: str | None) -> None:

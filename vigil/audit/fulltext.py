@@ -1,0 +1,85 @@
+"""The words a bare full-text term matches (pure): how a record's search text and a query's terms are split.
+
+Both sides go through ``words``: lower-cased, every ASCII character that is not a letter or digit a
+separator. The search text is those words joined by single spaces, with a space at either end, so
+a phrase is found with ``LIKE '% w1 w2 %'`` and the text indexes (SQLite FTS5, PostgreSQL tsvector)
+see exactly these words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.audit.model import AuditRecord
+
+MAX_SEARCH_CHARS = 4096
+"""Search text beyond this is cut (at a word): a bare term finds what is said early in a record."""
+MAX_WORD_CHARS = 100
+"""Longer words are left out; so is a value longer than BLOB_CHARS with no whitespace in it."""
+BLOB_CHARS = 100
+"""Ciphertext, key material and other opaque blobs: long, unbroken, never searched for."""
+MAX_DEPTH = 16
+
+# On UTF-8 bytes (several times faster than str.translate); bytes of other characters are kept.
+_SEPARATORS = bytes(c if c >= 128 or chr(c).isalnum() else 32 for c in range(256))
+
+
+def words(text: str) -> list[str]:
+    """The searchable words of ``text``, in order: lower case, split at every ASCII non-alphanumeric."""
+    lowered = text.lower().encode(errors="surrogatepass").translate(_SEPARATORS)
+    found = lowered.decode(errors="surrogatepass").split()
+    if len(lowered) > MAX_WORD_CHARS and max(map(len, found), default=0) > MAX_WORD_CHARS:
+        return [w for w in found if len(w) <= MAX_WORD_CHARS]
+    return found
+
+
+def indexable(word: str) -> bool:
+    """Whether the text indexes of both engines hold ``word`` as it is (pure ASCII letters and digits).
+
+    Other words are matched by the LIKE check alone: the engines split non-ASCII text each their own way.
+    """
+    return word.isascii()
+
+
+def search_text(record: AuditRecord) -> str:
+    """What a bare term is matched against: the record's values (not its keys), except the event and
+    request ids and the fields every record of an account shares; see docs/audit-query.md."""
+    parts = [
+        record.event_name,
+        record.service_name,
+        record.event_source,
+        record.acs_region,
+        record.source_ip,
+        record.user_agent,
+        record.principal_id,
+        record.access_key_id,
+        record.user_name,
+        record.resource_type,
+        record.resource_name,
+        record.error_code,
+        record.error_message,
+    ]
+    _values(record.request_parameters, parts)
+    _values(record.response_elements, parts)
+    text = " ".join(words(" ".join(parts)))
+    if len(text) > MAX_SEARCH_CHARS:
+        text = text[: max(0, text.rfind(" ", 0, MAX_SEARCH_CHARS + 1))]
+    return f" {text} "
+
+
+def _values(value: Any, into: list[str], depth: int = 0) -> None:
+    """Append every string and number inside ``value``, depth first; opaque blobs, and anything
+    nested deeper than MAX_DEPTH, are skipped."""
+    if isinstance(value, str):
+        if len(value) <= BLOB_CHARS or " " in value:
+            into.append(value)
+    elif depth >= MAX_DEPTH:
+        return
+    elif isinstance(value, dict):
+        for item in value.values():
+            _values(item, into, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _values(item, into, depth + 1)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        into.append(str(value))

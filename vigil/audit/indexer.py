@@ -1,0 +1,112 @@
+"""Copying the audit journal into ``audit_records``, exactly once per line.
+
+Any process may index (the background process does it continuously; a query first catches up, so
+a caller always finds the calls it has just made). A segment's offset is read and moved inside the
+transaction that inserts its lines, under the writer lock (SQLite) or the offset row's lock
+(PostgreSQL), so two indexers never copy a line twice. A fully indexed segment is removed once
+its writer has moved on to a newer segment or is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import orjson
+
+from vigil.audit import store
+from vigil.audit.journal import Journal, segments, writer_alive
+from vigil.audit.model import AuditRecord
+from vigil.storage.engine import Database, Tx
+
+log = logging.getLogger("vigil.audit")
+
+CHUNK_BYTES = 4 * 1024 * 1024
+"""Journal bytes copied per transaction, so an indexer never holds the writer lock for long."""
+
+
+def encode(record: AuditRecord) -> bytes:
+    """The journal line of a record (without the newline): its event JSON, exact time and instance."""
+    return orjson.dumps({"t": record.event_time_ms, "i": record.instance_id, "e": record.to_event()})
+
+
+def decode(line: bytes) -> AuditRecord:
+    entry = orjson.loads(line)
+    return AuditRecord.from_event(entry["e"], event_time_ms=int(entry["t"]), instance_id=str(entry["i"]))
+
+
+class Indexer:
+    def __init__(self, db: Database, journal: Journal) -> None:
+        self._db = db
+        self._journal = journal
+
+    def catch_up(self) -> int:
+        """Index every complete line written so far; returns how many records were added."""
+        added = 0
+        all_segments = segments(self._journal.directory)
+        for segment in all_segments:
+            while True:
+                copied, done = self._copy_chunk(segment)
+                added += copied
+                if done:
+                    break
+            if self._finished(segment, all_segments):
+                self._remove(segment)
+        return added
+
+    def _copy_chunk(self, segment: Path) -> tuple[int, bool]:
+        """One transaction's worth of ``segment``: (records added, whether it is indexed to its end)."""
+        with self._db.transaction() as tx:
+            offset = self._offset(tx, segment.name)
+            try:
+                with segment.open("rb") as f:
+                    f.seek(offset)
+                    data = f.read(CHUNK_BYTES)
+            except FileNotFoundError:
+                return 0, True
+            end = data.rfind(b"\n") + 1  # a line still being written waits for the next pass
+            if end == 0:
+                return 0, True
+            records = []
+            for line in data[:end].splitlines():
+                try:
+                    records.append(decode(line))
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.error("audit journal %s: an unreadable line was skipped (%s)", segment.name, exc)
+            store.insert_records(tx, records)
+            tx.execute(
+                "UPDATE audit_journal SET indexed_bytes = ? WHERE segment = ?", (offset + end, segment.name)
+            )
+            return len(records), end == len(data) and len(data) < CHUNK_BYTES
+
+    def _offset(self, tx: Tx, name: str) -> int:
+        lock = " FOR UPDATE" if self._db.dialect == "postgresql" else ""
+        row = tx.one(f"SELECT indexed_bytes FROM audit_journal WHERE segment = ?{lock}", (name,))
+        if row is None:
+            tx.execute(
+                "INSERT INTO audit_journal (segment, indexed_bytes) VALUES (?, 0) ON CONFLICT DO NOTHING",
+                (name,),
+            )
+            row = tx.one(f"SELECT indexed_bytes FROM audit_journal WHERE segment = ?{lock}", (name,))
+        return int(row["indexed_bytes"]) if row is not None else 0
+
+    def _finished(self, segment: Path, all_segments: list[Path]) -> bool:
+        """Indexed to its end, and its writer will never append to it again."""
+        if segment == self._journal.current_segment():
+            return False
+        pid = segment.name.rsplit("-", 1)[-1]
+        superseded = any(s.name.endswith(f"-{pid}") and s.name > segment.name for s in all_segments)
+        if not superseded and writer_alive(segment):
+            return False
+        with self._db.transaction(write=False) as tx:
+            row = tx.one("SELECT indexed_bytes FROM audit_journal WHERE segment = ?", (segment.name,))
+        try:
+            return row is not None and int(row["indexed_bytes"]) >= segment.stat().st_size
+        except FileNotFoundError:
+            return False
+
+    def _remove(self, segment: Path) -> None:
+        # the file goes first: a crash in between leaves a row without a file, which is harmless
+        segment.unlink(missing_ok=True)
+        with self._db.transaction() as tx:
+            tx.execute("DELETE FROM audit_journal WHERE segment = ?", (segment.name,))

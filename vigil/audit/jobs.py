@@ -1,0 +1,60 @@
+"""The audit trail's background work: indexing this node's journal as it grows (a thread per node,
+since each node writes its own journal) and retention (a leased job: 90 days for the trail, 180
+for an instance's log store)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from vigil.audit import store
+from vigil.audit.service import AuditTrail
+from vigil.clock import Clock
+from vigil.errors import VigilError
+from vigil.scheduler import Job, Scheduler
+from vigil.storage.engine import Database
+
+log = logging.getLogger("vigil.audit")
+
+
+class IndexerThread:
+    def __init__(self, trail: AuditTrail, *, poll_s: float = 0.25) -> None:
+        self._trail = trail
+        self._poll_s = poll_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="vigil-audit-index", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=15)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._poll_s):
+            try:
+                self._trail.catch_up()
+            except VigilError as exc:
+                log.warning("audit indexing pass failed: %s", exc.message)
+            except Exception:
+                log.exception("audit indexing pass crashed")
+
+
+class Retention:
+    def __init__(self, db: Database, clock: Clock, management_days: int, instance_days: int) -> None:
+        self._db = db
+        self._clock = clock
+        self.management_days = management_days
+        self.instance_days = instance_days
+
+    def enforce(self) -> int:
+        with self._db.transaction() as tx:
+            return store.delete_expired(tx, self._clock.now_ms(), self.management_days, self.instance_days)
+
+
+def register_jobs(scheduler: Scheduler, retention: Retention, *, interval_s: float) -> None:
+    scheduler.register(Job("audit.enforce_retention", max(interval_s, 60.0), retention.enforce))

@@ -1,0 +1,88 @@
+"""What an audit record may keep of a call's parameters and answer (pure).
+
+Plaintext, secret values, data keys, passwords, private keys, access key secrets and signatures
+never reach a record: each such value is replaced by ``hmac-sha256:<hex>``, keyed with the
+deployment's audit salt, so a record still shows *that* a value was given, and an authorised user
+can check a candidate value against it (AuditHash) without the trail ever holding the value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+HASH_PREFIX = "hmac-sha256:"
+
+SENSITIVE = frozenset(
+    name.lower()
+    for name in (
+        # KMS and the secrets manager (Alibaba names)
+        "Plaintext",
+        "SecretData",
+        "SecretString",
+        "SecretBinary",
+        "PrivateKey",
+        "PrivateKeyData",
+        "DataKey",
+        "ExportedDataKey",
+        "Signature",
+        "Password",
+        "AccountPassword",
+        "AccessKeySecret",
+        "SecurityToken",
+        "ClientKeyPassword",
+        "PrivateKeyPassword",
+        # Huawei CSMS names
+        "secret_string",
+        "secret_binary",
+        "password",
+        "private_key",
+        # Vigil
+        "ContactSecret",
+        "SmtpPassword",
+    )
+)
+"""Parameter and answer fields whose values are hashed, matched without regard to case."""
+
+
+class Redactor:
+    def __init__(self, salt: bytes) -> None:
+        self._salt = salt
+
+    def __repr__(self) -> str:
+        return "Redactor(salt='**********')"
+
+    def hash(self, value: str | bytes) -> str:
+        data = value.encode() if isinstance(value, str) else value
+        return HASH_PREFIX + hmac.new(self._salt, data, hashlib.sha256).hexdigest()
+
+    def matches(self, value: str, stored: str) -> bool:
+        """Whether ``value`` is what a record's ``hmac-sha256:`` entry was made from."""
+        return hmac.compare_digest(self.hash(value), stored.strip())
+
+    def redact(self, value: Any, also: frozenset[str] = frozenset()) -> Any:
+        """A copy of a JSON value with every sensitive field's value hashed (at any depth);
+        ``also`` names further fields, lower-cased, that are sensitive in this one call (the
+        ``Value`` AsymmetricSign answers with is a signature)."""
+        if isinstance(value, Mapping):
+            return {k: self._field(str(k), v, also) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.redact(item, also) for item in value]
+        return value
+
+    def _field(self, name: str, value: Any, also: frozenset[str]) -> Any:
+        if _sensitive(name, also):
+            if value is None or value == "":
+                return value
+            if isinstance(value, (str, bytes)):
+                return self.hash(value)
+            return self.hash(repr(value))
+        return self.redact(value, also)
+
+
+def _sensitive(name: str, also: frozenset[str]) -> bool:
+    """A field name such as ``Plaintext``, ``SecretData.1`` or ``versions.0.secret_string``."""
+    parts = name.lower().replace("[", ".").split(".")
+    return any(part in SENSITIVE or part in also for part in parts)
