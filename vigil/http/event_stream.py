@@ -24,16 +24,17 @@ import anyio.to_thread
 import orjson
 
 from vigil import ids
+from vigil.audit.calls import CallTrace
 from vigil.clock import Clock, SystemClock
 from vigil.dialects.alibaba.cms_events import event_filter
 from vigil.dialects.alibaba.pop import Params, decode_pairs
 from vigil.dialects.alibaba.signatures import HttpRequestParts, read_claim
-from vigil.errors import InvalidArgument, VigilError
+from vigil.errors import Internal, InvalidArgument, VigilError
 from vigil.events.model import SystemEvent
 from vigil.events.query import EventFilter, parse_time
 from vigil.events.service import EventCenter
 from vigil.events.stream import OPEN_END_MS, EventTail, StreamOptions
-from vigil.http import asgi
+from vigil.http import asgi, auditing
 from vigil.http.asgi import Receive, Scope, Send
 from vigil.http.calls import CallContext
 from vigil.http.errors import status_of
@@ -83,19 +84,24 @@ class EventStreamEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = ids.request_id()
+        trace = auditing.start_trace(scope, request_id, self._services)
+        trace.service, trace.action, trace.rw, trace.api_version = "Vigil", ACTION, "Read", VERSION
         if scope["method"] != "GET":
             message = f"{PATH} answers GET only"
             await self._answer(send, 405, request_id, "MethodNotAllowed", message, [(b"allow", b"GET")])
             return
         try:
-            tail = await anyio.to_thread.run_sync(self._open, scope, request_id)
+            tail = await anyio.to_thread.run_sync(self._open, scope, trace)
         except VigilError as exc:
-            await self._answer(send, status_of(exc), request_id, exc.code, exc.message)
-            return
+            trace.error = exc
         except Exception:
             log.exception("unhandled error opening event stream %s", request_id)
-            message = "an internal error occurred; see the server log"
-            await self._answer(send, 500, request_id, "InternalFailure", message)
+            trace.error = Internal("an internal error occurred; see the server log")
+        # the stream's opening is the call that is audited (what it then sends is not)
+        refused = await auditing.record(self._services, trace)
+        error = refused or trace.error
+        if error is not None:
+            await self._answer(send, status_of(error), request_id, error.code, error.message)
             return
         headers = [*_STREAM_HEADERS, (b"x-acs-request-id", request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -106,15 +112,21 @@ class EventStreamEndpoint:
             group.cancel_scope.cancel()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    def _open(self, scope: Scope, request_id: str) -> EventTail:
+    def _open(self, scope: Scope, trace: CallTrace) -> EventTail:
         """Authenticate, authorise and find where to start. Raises the VigilError that refuses it."""
+        request_id = trace.request_id
         headers = asgi.headers(scope)
         raw_query = scope.get("query_string", b"").decode("latin-1")
         raw_path = scope.get("raw_path", PATH.encode()).decode("latin-1").split("?")[0]
         parts = HttpRequestParts("GET", raw_path, raw_query, headers, b"")
-        principal = self._authenticator.authenticate(read_claim(parts, None))
         params = dict(decode_pairs(raw_query))
+        trace.params = params
+        claim = read_claim(parts, None)
+        trace.claimed_access_key = claim.access_key_id or ""
+        principal = self._authenticator.authenticate(claim)
+        trace.principal = principal
         _check_action(headers, params)
+        auditing.refuse_while_failing(self._services)
         client = scope.get("client") or ("", 0)
         ctx = CallContext(
             request_id,
@@ -125,6 +137,7 @@ class EventStreamEndpoint:
             client[0],
             headers.get("user-agent", ""),
         )
+        trace.resources = ctx.resources
         ctx.authorize(ctx.arn("event", "*", product="cms"))
         event_id, since_ms = _resume(headers, params)
         events = self._services.events
