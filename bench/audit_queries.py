@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit_workload import ACTIONS, RESOURCE_TYPES, AuditMix
-from events_queries import captured, percentile, query_plan
+from events_queries import percentile, query_plan
 
 from vigil.audit import store
 from vigil.audit.model import Direction, LookupKey
@@ -210,6 +210,26 @@ def time_queries(db: Database, account_id: str, queries: Sequence[Timed]) -> Non
 
 
 def plan(db: Database, account_id: str, query: Timed) -> dict[str, Any]:
-    """The plan of the first statement ``query`` sends."""
-    sql, params = captured(lambda tx: query.run(tx, db.dialect, account_id, query.start_ms, query.end_ms))  # type: ignore[arg-type]
+    """The plan of the first SELECT ``query`` sends."""
+    capture = _Capture()
+    query.run(capture, db.dialect, account_id, query.start_ms, query.end_ms)  # type: ignore[arg-type]
+    sql, params = next(s for s in capture.statements if s[0].startswith("SELECT"))
     return {"sql": sql, "params": [str(p) for p in params], "plan": query_plan(db, sql, params)}
+
+
+class _Capture:
+    """A Tx that records the statements a store function sends and runs none of them."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, list[Any]]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self.statements.append((sql, list(params)))
+        return 0
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.execute(sql, params)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.execute(sql, params)
+        return []

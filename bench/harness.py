@@ -60,6 +60,8 @@ class Benchmark:
     description: str
     operations: tuple[Operation, ...]
     goals: Callable[[Sequence[Cell]], list[Goal]]
+    systems: Callable[[Options], list[System]] | None = None
+    """The systems to measure, when not those --systems names (e.g. Vigil with audit on and off)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +150,17 @@ def _run(benchmark: Benchmark, options: Options) -> int:
         signal.signal(sig, _exit_on_signal)
     wrk_binary()
     started = datetime.now(UTC)
-    systems = [system for name in options.systems for system in _systems(name, options)]
+    if benchmark.systems is not None:
+        systems = benchmark.systems(options)
+    else:
+        systems = [system for name in options.systems for system in _systems(name, options)]
     facts = machine_facts(systems)
     print("## Machine\n\n" + facts_markdown(facts) + "\n", flush=True)
     cells: list[Cell] = []
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
-        for system in systems:
+        for number, system in enumerate(systems, 1):
             slug = re.sub(r"\W+", "-", system.name.lower()).strip("-")
-            cells += bench_system(system, Path(tmp) / slug, options)
+            cells += bench_system(system, Path(tmp) / f"{number}-{slug}", options)  # a system may run twice
     found = benchmark.goals(cells)
     print("\n## Results\n\n" + table_markdown(cells) + "\n\n## Goals\n\n" + goals_markdown(found) + "\n")
     note = background_note(cells)
@@ -255,7 +260,8 @@ class Bench:
         if directory is None or not isinstance(self.system, VigilSystem):
             return None
         directory.mkdir(parents=True, exist_ok=True)
-        return directory / f"vigil-w{self.system.workers}-{operation.value.lower()}-c{connections}.txt"
+        audit = "" if self.system.audit is None else f"-audit-{'on' if self.system.audit else 'off'}"
+        return directory / f"vigil-w{self.system.workers}{audit}-{operation.value.lower()}-c{connections}.txt"
 
 
 def _problems(system: System, result: WrkResult) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from vigil.alerting.worker import PipeWake, WakeSignal
 from vigil.audit.wiring import Audit, build_audit
 from vigil.clock import Clock, OffsetClock, SystemClock
 from vigil.dialects.alibaba import (
+    actiontrail,
     cms_events,
     cms_rules,
     kms_crypto,
@@ -28,6 +29,7 @@ from vigil.dialects.alibaba import (
     kms_secrets,
     vigil_alerting,
     vigil_api,
+    vigil_audit,
     vigil_notifications,
 )
 from vigil.dialects.alibaba.endpoint import PopEndpoint
@@ -42,6 +44,7 @@ from vigil.http.event_stream import EventStreamEndpoint
 from vigil.iam.authn import Authenticator
 from vigil.iam.nonces import NonceTable
 from vigil.iam.service import Bootstrap, IamService
+from vigil.instances.model import LogQuotaOptions
 from vigil.instances.service import InstanceService
 from vigil.keys.crypto import Random, SystemRandom
 from vigil.keys.data_plane import DataPlane
@@ -189,7 +192,8 @@ def _services(
     ttl = settings.cache_ttl_seconds
     iam = IamService(db, root_key, clock, cache_ttl_s=ttl)
     events = EventCenter(db, clock, lambda: iam.account.region, retention_days=settings.event_retention_days)
-    instances = InstanceService(db, clock, cache_ttl_s=ttl)
+    logs = LogQuotaOptions(settings.audit_log_quota_bytes, settings.audit_log_full)
+    instances = InstanceService(db, clock, cache_ttl_s=ttl, logs=logs)
     keys = KeyService(db, root_key, clock, instances, KeyRing(db, root_key, ttl_s=ttl), rng)
     data_plane = DataPlane(keys, rng)
     webhook_key = _deployment_key(db, root_key, rng, _WEBHOOK_KEY, b"vigil:webhook-signing-key")
@@ -215,7 +219,9 @@ def _services(
     events.router = alerting.router
     _connect_events(events, iam, instances, keys, secrets)
     salt = _deployment_key(db, root_key, rng, _AUDIT_SALT, b"vigil:audit-salt")
-    audit = build_audit(settings, db, clock, salt, lambda: iam.account.region, keys, secrets, scheduler)
+    domains = (instances, keys, secrets)
+    audit = build_audit(settings, db, clock, salt, lambda: iam.account.region, domains, scheduler)
+    _connect_audit(audit, keys, secrets, rotations)
     return Services(
         settings,
         db,
@@ -245,6 +251,13 @@ def _connect_events(
     keys.events = events
     secrets.events.center = events
     iam.policy_quota = instances
+
+
+def _connect_audit(audit: Audit, keys: KeyService, secrets: SecretService, rotations: Rotations) -> None:
+    """Let the domains record their background actions (destruction, automatic rotation) in the trail."""
+    keys.audit = audit.trail
+    secrets.audit = audit.trail
+    rotations.audit = audit.trail
 
 
 def _rotators(settings: Settings) -> dict[str, Rotator]:
@@ -314,12 +327,13 @@ def _put_meta(tx: Any, name: str, value: str) -> None:
 
 def _asgi(services: Services, settings: Settings, nonces: NonceTable) -> ASGIApp:
     vigil_ops = list(vigil_api.OPERATIONS) + kms_secrets.VIGIL_OPERATIONS + cms_events.VIGIL_OPERATIONS
-    vigil_ops += vigil_alerting.OPERATIONS + vigil_notifications.OPERATIONS
+    vigil_ops += vigil_alerting.OPERATIONS + vigil_notifications.OPERATIONS + vigil_audit.OPERATIONS
     if settings.test_clock:
         vigil_ops += vigil_api.TEST_CLOCK_OPERATIONS
     kms_ops = kms_keys.OPERATIONS + kms_crypto.OPERATIONS + kms_secrets.OPERATIONS
     operations = [(KMS_VERSION, op) for op in kms_ops]
     operations += [(CMS_VERSION, op) for op in cms_events.OPERATIONS + cms_rules.OPERATIONS]
+    operations += [(actiontrail.VERSION, op) for op in actiontrail.OPERATIONS]
     operations += [(vigil_api.VERSION, op) for op in vigil_ops]
     authenticator = Authenticator(services.iam, nonces, skew_s=settings.clock_skew_seconds)
     pop = PopEndpoint(operations, authenticator, services, host_id=f"kms.{services.region}.vigil")

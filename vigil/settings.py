@@ -41,6 +41,9 @@ class SettingsError(InvalidArgument):
     code = "InvalidConfiguration"
 
 
+LOG_FULL_ACTIONS = ("stop-logging", "reject-requests")
+"""The values of VIGIL_AUDIT_LOG_FULL; the first is the default."""
+
 _REGION = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 _PROJECT = re.compile(r"^[0-9a-f]{32}$")
 _AK_ID = re.compile(r"^[A-Za-z0-9]{8,64}$")
@@ -80,6 +83,14 @@ class Settings:
     """fsync every group of audit records: survives a machine crash, not just a killed process."""
     audit_retention_days: int = 90
     audit_instance_retention_days: int = 180
+    audit_enabled: bool = True
+    """False only to measure what the audit trail costs (bench/audit_encrypt.py): calls are then
+    carried out without any record, which no deployment should accept."""
+    audit_log_full: str = "stop-logging"
+    """What happens when a KMS instance's log store reaches its quota: ``stop-logging`` (its
+    data-plane records go to the account's trail instead) or ``reject-requests``."""
+    audit_log_quota_bytes: int | None = None
+    """Every instance's log store quota in bytes, replacing the per-instance figure in GB."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
@@ -108,6 +119,11 @@ class Settings:
             audit_fsync=env.get("VIGIL_AUDIT_FSYNC", "0").lower() in ("1", "true", "yes"),
             audit_retention_days=_int(env, "VIGIL_AUDIT_RETENTION_DAYS", 90),
             audit_instance_retention_days=_int(env, "VIGIL_AUDIT_INSTANCE_RETENTION_DAYS", 180),
+            audit_enabled=_switch(env, "VIGIL_AUDIT"),
+            audit_log_full=env.get("VIGIL_AUDIT_LOG_FULL", "stop-logging"),
+            audit_log_quota_bytes=(
+                _int(env, "VIGIL_AUDIT_LOG_QUOTA_BYTES", 0) if "VIGIL_AUDIT_LOG_QUOTA_BYTES" in env else None
+            ),
         )
         known = {f.name for f in fields(cls)}
         chosen = {k: v for k, v in overrides.items() if v is not None and k in known}
@@ -152,6 +168,12 @@ class Settings:
             raise SettingsError(f"VIGIL_WORKERS (--workers) must be 1-64, got {self.workers}")
         if self.nonce_slots < 1024 or self.nonce_slots & (self.nonce_slots - 1):
             raise SettingsError("VIGIL_NONCE_SLOTS must be a power of two, at least 1024")
+        if self.audit_log_full not in LOG_FULL_ACTIONS:
+            raise SettingsError(
+                f"VIGIL_AUDIT_LOG_FULL must be one of {', '.join(LOG_FULL_ACTIONS)}, got {self.audit_log_full!r}"
+            )
+        if self.audit_log_quota_bytes is not None and self.audit_log_quota_bytes < 1:
+            raise SettingsError("VIGIL_AUDIT_LOG_QUOTA_BYTES must be a positive number of bytes")
         if not 0 < self.port < 65536 and self.port != 0:
             raise SettingsError(f"port {self.port} is out of range")
         return self
@@ -180,6 +202,14 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(env.get(name, default))
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {env[name]!r}") from None
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    """An on/off variable that defaults to on."""
+    value = env.get(name, "on").lower()
+    if value not in ("on", "off", "1", "0", "true", "false", "yes", "no"):
+        raise SettingsError(f"{name} must be on or off, got {env[name]!r}")
+    return value in ("on", "1", "true", "yes")
 
 
 def _secret(value: str | None) -> Secret | None:

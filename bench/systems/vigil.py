@@ -36,9 +36,13 @@ _GET_SECRET_VALUE = {"FetchExtendedConfig": "True", "SecretName": SECRET_NAME, "
 class VigilSystem:
     single_use = True
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, *, audit: bool | None = None) -> None:
+        """``audit`` True or False runs the server with VIGIL_AUDIT=on or off and says so in the
+        name; None leaves the server's default (on) and the name as it was."""
         self.workers = workers
-        self.name = f"Vigil ({workers} worker{'s' if workers > 1 else ''})"
+        self.audit = audit
+        label = "" if audit is None else f", audit {'on' if audit else 'off'}"
+        self.name = f"Vigil ({workers} worker{'s' if workers > 1 else ''}{label})"
         self._access_key_id = "BenchRoot" + secrets.token_hex(8)
         self._secret = secrets.token_urlsafe(24)
         self._child: Child | None = None
@@ -62,6 +66,8 @@ class VigilSystem:
             "VIGIL_ROOT_ACCESS_KEY_ID": self._access_key_id,
             "VIGIL_ROOT_ACCESS_KEY_SECRET": self._secret,
         }
+        if self.audit is not None:
+            env["VIGIL_AUDIT"] = "on" if self.audit else "off"
         argv = [venv_command("vigil"), "serve", "--host", "127.0.0.1", "--port", str(self._port)]
         argv += ["--data-dir", str(workdir / "data"), "--workers", str(self.workers)]
         self._child = spawn("vigil", argv, workdir, env)

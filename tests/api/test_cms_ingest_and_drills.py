@@ -233,15 +233,15 @@ def test_a_dry_run_names_what_is_wrong(server: RunningServer) -> None:
 # -- the catalog -----------------------------------------------------------------------------
 
 
-def test_the_meta_list_serves_all_29_catalog_events(server: RunningServer) -> None:
+def test_the_meta_list_serves_all_30_catalog_events(server: RunningServer) -> None:
     client = cms_client(server)
     body = client.describe_system_event_meta_list(cms.DescribeSystemEventMetaListRequest()).body
     raw = assert_shape(client, "DescribeSystemEventMetaListResponseBody")
     assert (raw["Code"], raw["Success"]) == (200, True)
     resources = body.data.resource
-    assert len(resources) == 29 == len(CATALOG)
+    assert len(resources) == 30 == len(CATALOG)
     assert [r.name for r in resources] == list(CATALOG)
-    assert Counter(r.product for r in resources) == Counter({"KMS": 23, "Kafka": 6})
+    assert Counter(r.product for r in resources) == Counter({"KMS": 24, "Kafka": 6})
     by_name = {r.name: r for r in resources}
     failure = by_name["Secret:RotateSecret:Failure"]
     assert (failure.level, failure.event_type, failure.status) == ("CRITICAL", "Exception", "Failed")

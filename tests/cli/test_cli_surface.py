@@ -18,7 +18,7 @@ from vigil.cli.main import cli
 
 NOUNS = [
     "keys", "encrypt", "decrypt", "data-key", "sign", "verify", "random-password",
-    "users", "access-keys", "policies", "clock", "secrets", "webhooks", "events",
+    "users", "access-keys", "policies", "clock", "secrets", "webhooks", "events", "audit",
 ]  # fmt: skip
 
 

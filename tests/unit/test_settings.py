@@ -47,8 +47,21 @@ def test_no_secret_appears_when_settings_are_printed() -> None:
             "VIGIL_ROOT_ACCESS_KEY_SECRET",
         ),
         ({"VIGIL_DATABASE_URL": "mysql://x"}, "VIGIL_DATABASE_URL"),
+        ({"VIGIL_AUDIT": "sometimes"}, "VIGIL_AUDIT"),
+        ({"VIGIL_AUDIT_LOG_FULL": "drop-everything"}, "VIGIL_AUDIT_LOG_FULL"),
+        ({"VIGIL_AUDIT_LOG_QUOTA_BYTES": "0"}, "VIGIL_AUDIT_LOG_QUOTA_BYTES"),
     ],
-    ids=["region", "project", "key-without-secret", "bad-key-id", "short-secret", "not-postgres"],
+    ids=[
+        "region",
+        "project",
+        "key-without-secret",
+        "bad-key-id",
+        "short-secret",
+        "not-postgres",
+        "audit-switch",
+        "log-full-action",
+        "log-quota",
+    ],
 )
 def test_validation_names_the_variable_that_is_wrong(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
@@ -57,3 +70,24 @@ def test_validation_names_the_variable_that_is_wrong(env: dict[str, str], variab
 
 def test_empty_variables_count_as_unset() -> None:
     assert Settings.from_env({"VIGIL_REGION": ""}).validate().region is None
+
+
+def test_audit_is_on_and_a_full_log_store_stops_logging_unless_told_otherwise() -> None:
+    default = Settings.from_env({}).validate()
+    assert (default.audit_enabled, default.audit_log_full, default.audit_log_quota_bytes) == (
+        True,
+        "stop-logging",
+        None,
+    )
+    chosen = Settings.from_env(
+        {
+            "VIGIL_AUDIT": "off",
+            "VIGIL_AUDIT_LOG_FULL": "reject-requests",
+            "VIGIL_AUDIT_LOG_QUOTA_BYTES": "4096",
+        }
+    ).validate()
+    assert (chosen.audit_enabled, chosen.audit_log_full, chosen.audit_log_quota_bytes) == (
+        False,
+        "reject-requests",
+        4096,
+    )

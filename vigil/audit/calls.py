@@ -4,12 +4,14 @@ and data-plane calls tied to the KMS instance whose log store keeps them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from vigil import ids
-from vigil.audit.model import AuditRecord, EventType
+from vigil.audit.model import AuditRecord, EventType, event_time
 from vigil.audit.redaction import Redactor
 from vigil.errors import VigilError
 from vigil.iam.model import Principal
@@ -35,6 +37,14 @@ DATA_PLANE = frozenset(
 
 SENSITIVE_ANSWERS = {"AsymmetricSign": frozenset({"value"})}
 """Fields that are sensitive only in one action's answer (AsymmetricSign's Value is a signature)."""
+SENSITIVE_PARAMETERS = {"AuditHash": frozenset({"value"})}
+"""Parameters that are sensitive only in one action (AuditHash's Value is a candidate plaintext)."""
+UNRECORDED_ANSWERS = {
+    "LookupEvents": frozenset({"Events"}),
+    "SearchAuditEvents": frozenset({"Events", "Rows"}),
+}
+"""Answer fields left out of a record: the records an audit read returned are already in the trail,
+and keeping them again would nest every page read inside the trail it was read from."""
 
 _KINDS = {"key": "Key", "secret": "Secret", "alias": "Alias", "instance": "Instance"}
 
@@ -71,42 +81,131 @@ class CallRecords:
         self._region = region
         self._instance_of = instance_of
 
+    def region(self) -> str:
+        """The region records name (VIGIL_REGION)."""
+        return self._region()
+
     def record(self, t: CallTrace, account_id: str) -> AuditRecord:
+        """The call's record."""
+        compact, instance = self.compact(t, account_id)
+        event = expand(t.started_ms, compact)
+        return AuditRecord.from_event(event, event_time_ms=t.started_ms, instance_id=instance)
+
+    def line(self, t: CallTrace, account_id: str) -> bytes:
+        """The call's journal line. It holds the call in its compact form: this runs on every call,
+        before its answer, so what can wait (the event id, the ActionTrail layout) is left to the
+        indexer, which expands the line into the record."""
+        compact, instance = self.compact(t, account_id)
+        return orjson.dumps({"t": t.started_ms, "i": instance, "c": compact})
+
+    def compact(self, t: CallTrace, account_id: str) -> tuple[list[Any], str]:
+        """What the call's record says (in the order of ``_COMPACT``), with every sensitive value
+        hashed, and the KMS instance whose log store keeps it ("" for none)."""
         resource_type, resource_name = resource_of(t)
         p = t.principal
-        succeeded = t.error is None
-        also = SENSITIVE_ANSWERS.get(t.action, frozenset())
+        error = t.error
         instance = ""
-        if succeeded and t.action in DATA_PLANE and resource_name:
+        if error is None and t.action in DATA_PLANE and resource_name:
             instance = self._instance_of(account_id, resource_type, resource_name)
-        return AuditRecord(
-            event_id=ids.time_ordered_uuid(t.started_ms),
-            account_id=p.account_id if p is not None else account_id,
-            event_time_ms=t.started_ms,
-            service_name=t.service or "Vigil",
-            event_name=t.action or "(unknown action)",
-            event_rw=t.rw,
-            event_type=EventType.API_CALL.value,
-            event_source=t.host,
-            request_id=t.request_id,
-            acs_region=self._region(),
-            source_ip=t.source_ip,
-            user_agent=t.user_agent[:512],
-            identity_type=_identity_type(p),
-            principal_id=p.principal_id if p is not None else "",
-            user_name=(p.user_name or "root") if p is not None else "",
-            access_key_id=(p.access_key_id or "") if p is not None else t.claimed_access_key[:128],
-            resource_type=resource_type,
-            resource_name=resource_name,
-            error_code="" if succeeded else t.error.code,  # type: ignore[union-attr]
-            error_message="" if succeeded else t.error.message[:1024],  # type: ignore[union-attr]
-            request_parameters=self._redactor.redact(dict(t.params)),
-            response_elements=self._redactor.redact(dict(t.response), also)
-            if t.response is not None
-            else None,
-            instance_id=instance,
-            api_version=t.api_version,
-        )
+        if p is None:
+            identity = ["unknown", "", account_id, t.claimed_access_key[:128], ""]
+        else:
+            identity = [
+                _identity_type(p),
+                p.principal_id,
+                p.account_id,
+                p.access_key_id or "",
+                p.user_name or "root",
+            ]
+        compact = [
+            t.request_id,
+            t.action or "(unknown action)",
+            t.service or "Vigil",
+            t.rw,
+            t.host,
+            t.source_ip,
+            t.user_agent[:512],
+            t.api_version,
+            self._region(),
+            *identity,
+            resource_type,
+            resource_name,
+            "" if error is None else error.code,
+            "" if error is None else error.message[:1024],
+            self._redactor.redact(t.params, SENSITIVE_PARAMETERS.get(t.action, frozenset())),
+            self._answer(t),
+        ]
+        return compact, instance
+
+    def _answer(self, t: CallTrace) -> dict[str, Any] | None:
+        if t.response is None:
+            return None
+        left_out = UNRECORDED_ANSWERS.get(t.action)
+        answer = {k: v for k, v in t.response.items() if k not in left_out} if left_out else t.response
+        redacted: dict[str, Any] = self._redactor.redact(answer, SENSITIVE_ANSWERS.get(t.action, frozenset()))
+        return redacted
+
+
+_COMPACT = (
+    "requestId",
+    "eventName",
+    "serviceName",
+    "eventRW",
+    "eventSource",
+    "sourceIpAddress",
+    "userAgent",
+    "apiVersion",
+    "acsRegion",
+    "type",
+    "principalId",
+    "accountId",
+    "accessKeyId",
+    "userName",
+    "resourceType",
+    "resourceName",
+    "errorCode",
+    "errorMessage",
+    "requestParameters",
+    "responseElements",
+)
+"""The fields of a call's compact form, in order."""
+_IDENTITY = ("type", "principalId", "accountId", "accessKeyId", "userName")
+
+
+def expand(time_ms: int, compact: Sequence[Any]) -> dict[str, Any]:
+    """A call's ActionTrail event from its compact form, laid out as ``AuditRecord.to_event`` lays
+    it out, with a new time-ordered event id (each journal line is expanded once, by the indexer).
+    Raises ValueError for a compact form with the wrong number of fields."""
+    if len(compact) != len(_COMPACT):
+        raise ValueError(f"a call's compact form has {len(_COMPACT)} fields, this one {len(compact)}")
+    c = dict(zip(_COMPACT, compact, strict=True))
+    event: dict[str, Any] = {
+        "eventId": ids.time_ordered_uuid(time_ms),
+        "eventVersion": "1",
+        "eventName": c["eventName"],
+        "eventRW": c["eventRW"],
+        "eventType": EventType.API_CALL.value,
+        "eventSource": c["eventSource"],
+        "eventCategory": "Management",
+        "serviceName": c["serviceName"],
+        "eventTime": event_time(time_ms),
+        "requestId": c["requestId"],
+        "acsRegion": c["acsRegion"],
+        "sourceIpAddress": c["sourceIpAddress"],
+        "userAgent": c["userAgent"],
+        "userIdentity": {k: c[k] for k in _IDENTITY},
+        "requestParameters": c["requestParameters"],
+        "responseElements": c["responseElements"],
+        "resourceName": c["resourceName"],
+        "resourceType": c["resourceType"],
+        "isGlobal": False,
+        "apiVersion": c["apiVersion"],
+    }
+    if c["errorCode"]:
+        event["errorCode"] = c["errorCode"]
+    if c["errorMessage"]:
+        event["errorMessage"] = c["errorMessage"]
+    return event
 
 
 def _identity_type(p: Principal | None) -> str:

@@ -2,8 +2,8 @@
 
 Both sides go through ``words``: lower-cased, every ASCII character that is not a letter or digit a
 separator. The search text is those words joined by single spaces, with a space at either end, so
-a phrase is found with ``LIKE '% w1 w2 %'`` and the text indexes (SQLite FTS5, PostgreSQL tsvector)
-see exactly these words.
+a phrase is found with ``LIKE '% w1 w2 %'`` and the text indexes (SQLite FTS5's ascii tokenizer, a
+PostgreSQL tsvector of the space-separated words) hold exactly these words.
 """
 
 from __future__ import annotations
@@ -24,21 +24,14 @@ MAX_DEPTH = 16
 _SEPARATORS = bytes(c if c >= 128 or chr(c).isalnum() else 32 for c in range(256))
 
 
-def words(text: str) -> list[str]:
-    """The searchable words of ``text``, in order: lower case, split at every ASCII non-alphanumeric."""
+def words(text: str, *, keep_long: bool = False) -> list[str]:
+    """The searchable words of ``text``, in order: lower case, split at every ASCII non-alphanumeric;
+    words longer than MAX_WORD_CHARS are left out unless ``keep_long``."""
     lowered = text.lower().encode(errors="surrogatepass").translate(_SEPARATORS)
     found = lowered.decode(errors="surrogatepass").split()
-    if len(lowered) > MAX_WORD_CHARS and max(map(len, found), default=0) > MAX_WORD_CHARS:
+    if not keep_long and len(lowered) > MAX_WORD_CHARS and max(map(len, found), default=0) > MAX_WORD_CHARS:
         return [w for w in found if len(w) <= MAX_WORD_CHARS]
     return found
-
-
-def indexable(word: str) -> bool:
-    """Whether the text indexes of both engines hold ``word`` as it is (pure ASCII letters and digits).
-
-    Other words are matched by the LIKE check alone: the engines split non-ASCII text each their own way.
-    """
-    return word.isascii()
 
 
 def search_text(record: AuditRecord) -> str:

@@ -15,7 +15,9 @@ from pathlib import Path
 import orjson
 
 from vigil.audit import store
+from vigil.audit.calls import expand
 from vigil.audit.journal import Journal, segments, writer_alive
+from vigil.audit.log_store import LogStores
 from vigil.audit.model import AuditRecord
 from vigil.storage.engine import Database, Tx
 
@@ -31,21 +33,32 @@ def encode(record: AuditRecord) -> bytes:
 
 
 def decode(line: bytes) -> AuditRecord:
+    """The record of a journal line: an event as written (``encode``), or a call in the compact
+    form the endpoints write (``CallRecords.line``), expanded here."""
     entry = orjson.loads(line)
-    return AuditRecord.from_event(entry["e"], event_time_ms=int(entry["t"]), instance_id=str(entry["i"]))
+    time_ms = int(entry["t"])
+    event = entry["e"] if "e" in entry else expand(time_ms, entry["c"])
+    return AuditRecord.from_event(event, event_time_ms=time_ms, instance_id=str(entry["i"]))
 
 
 class Indexer:
-    def __init__(self, db: Database, journal: Journal) -> None:
+    def __init__(self, db: Database, journal: Journal, logs: LogStores | None = None) -> None:
         self._db = db
         self._journal = journal
+        self._logs = logs
+        self._indexed: dict[str, int] = {}
+        """Offsets this indexer has seen committed: an idle pass compares sizes, not the database."""
 
     def catch_up(self) -> int:
         """Index every complete line written so far; returns how many records were added."""
         added = 0
         all_segments = segments(self._journal.directory)
         for segment in all_segments:
-            while True:
+            try:
+                size = segment.stat().st_size
+            except FileNotFoundError:
+                continue
+            while self._indexed.get(segment.name) != size:  # an idle segment costs no transaction
                 copied, done = self._copy_chunk(segment)
                 added += copied
                 if done:
@@ -66,6 +79,7 @@ class Indexer:
                 return 0, True
             end = data.rfind(b"\n") + 1  # a line still being written waits for the next pass
             if end == 0:
+                self._indexed[segment.name] = offset
                 return 0, True
             records = []
             for line in data[:end].splitlines():
@@ -73,10 +87,14 @@ class Indexer:
                     records.append(decode(line))
                 except (ValueError, KeyError, TypeError) as exc:
                     log.error("audit journal %s: an unreadable line was skipped (%s)", segment.name, exc)
-            store.insert_records(tx, records)
+            rows = store.record_rows(records)
+            if self._logs is not None:  # a full instance log store sends its records to the trail
+                rows = self._logs.place(tx, rows)
+            store.insert_rows(tx, rows)
             tx.execute(
                 "UPDATE audit_journal SET indexed_bytes = ? WHERE segment = ?", (offset + end, segment.name)
             )
+            tx.on_commit(lambda: self._indexed.__setitem__(segment.name, offset + end))
             return len(records), end == len(data) and len(data) < CHUNK_BYTES
 
     def _offset(self, tx: Tx, name: str) -> int:
@@ -108,5 +126,6 @@ class Indexer:
     def _remove(self, segment: Path) -> None:
         # the file goes first: a crash in between leaves a row without a file, which is harmless
         segment.unlink(missing_ok=True)
+        self._indexed.pop(segment.name, None)
         with self._db.transaction() as tx:
             tx.execute("DELETE FROM audit_journal WHERE segment = ?", (segment.name,))

@@ -5,9 +5,11 @@ for an instance's log store)."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from vigil.audit import store
+from vigil.audit.log_store import LogStores
 from vigil.audit.service import AuditTrail
 from vigil.clock import Clock
 from vigil.errors import VigilError
@@ -17,10 +19,16 @@ from vigil.storage.engine import Database
 log = logging.getLogger("vigil.audit")
 
 
+INDEXER_NICENESS = 10
+"""How far below request handling the indexing thread runs: when the CPUs are saturated, calls are
+served first and indexing falls behind (the journal holds every record; a query catches up first)."""
+
+
 class IndexerThread:
-    def __init__(self, trail: AuditTrail, *, poll_s: float = 0.25) -> None:
+    def __init__(self, trail: AuditTrail, *, poll_s: float = 0.25, niceness: int = INDEXER_NICENESS) -> None:
         self._trail = trail
         self._poll_s = poll_s
+        self._niceness = niceness
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -35,6 +43,7 @@ class IndexerThread:
         self._thread.join(timeout=15)
 
     def _loop(self) -> None:
+        _lower_priority(self._niceness)
         while not self._stop.wait(self._poll_s):
             try:
                 self._trail.catch_up()
@@ -44,16 +53,39 @@ class IndexerThread:
                 log.exception("audit indexing pass crashed")
 
 
+def _lower_priority(niceness: int) -> None:
+    """Lower this thread's CPU priority (Linux schedules threads one by one; elsewhere a no-op)."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except OSError as exc:
+        log.info("audit indexing keeps normal priority: %s", exc.strerror)
+
+
 class Retention:
-    def __init__(self, db: Database, clock: Clock, management_days: int, instance_days: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        management_days: int,
+        instance_days: int,
+        logs: LogStores | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self.management_days = management_days
         self.instance_days = instance_days
+        self._logs = logs
 
     def enforce(self) -> int:
+        """Delete what is past retention (one batch per trail and store); the log stores' quota
+        thresholds are re-armed by the space this frees. Returns how many records went."""
         with self._db.transaction() as tx:
-            return store.delete_expired(tx, self._clock.now_ms(), self.management_days, self.instance_days)
+            deleted = store.delete_expired(tx, self._clock.now_ms(), self.management_days, self.instance_days)
+            if self._logs is not None:
+                self._logs.recheck(tx)
+            return deleted
 
 
 def register_jobs(scheduler: Scheduler, retention: Retention, *, interval_s: float) -> None:

@@ -3,9 +3,11 @@
 Each process appends JSON lines to a segment file of its own under the journal directory. The
 records of calls that finish together are written with one ``write`` (group commit): on an
 event loop, everything queued during one turn of the loop goes out in the next; other threads
-write at once. A record is durable once ``write`` returns: it is in the operating system's cache
-and survives a kill -9 of the process (as a SQLite commit under ``synchronous=NORMAL`` does);
-``fsync=True`` also survives a crash of the machine, at the cost of one fsync per group.
+write at once. Under load that turns many system calls into one (bench/audit_encrypt.py measured
+about 10 µs of server CPU less per call than a ``write`` per call). A record is durable once
+``write`` returns: it is in the operating system's cache and survives a kill -9 of the process
+(as a SQLite commit under ``synchronous=NORMAL`` does); ``fsync=True`` also survives a crash of the
+machine, at the cost of one fsync per group.
 
 The indexer (``indexer.py``) copies the lines into the ``audit_records`` table that queries read.
 If a write fails (a full or read-only disk) the call that needed it fails too, and the failure is

@@ -6,12 +6,13 @@ JSON that LookupEvents and the advanced query return, and ``from_event`` reads i
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from vigil.errors import InvalidArgument
 
@@ -68,7 +69,7 @@ def canonical(value: str, choices: type[StrEnum]) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditRecord:
-    event_id: str
+    event_id: str  # time-ordered (vigil.ids.time_ordered_uuid), so its unique index grows at its end
     account_id: str
     event_time_ms: int
     service_name: str
@@ -170,12 +171,36 @@ class AuditRecord:
         )
 
 
+class ServiceEvents(Protocol):
+    """Where a domain records a background action it has taken (a key destroyed at the end of its
+    window, an automatic rotation): ``AuditTrail.record_service_event``. Never raises."""
+
+    def record_service_event(
+        self,
+        account_id: str,
+        service: str,
+        name: str,
+        *,
+        resource_type: str,
+        resource_name: str,
+        details: dict[str, object] | None = None,
+        error_code: str = "",
+        error_message: str = "",
+    ) -> None: ...
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def event_time(ms: int) -> str:
     """ActionTrail's eventTime: UTC to the second, e.g. ``2024-01-01T00:00:00Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms // 1000))
+    return _second(ms // 1000)
+
+
+@functools.lru_cache(maxsize=64)
+def _second(seconds: int) -> str:
+    # every call made in the same second shares the text, and calls come many to a second
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def parse_event_time(text: object) -> int:

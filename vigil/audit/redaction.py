@@ -8,6 +8,7 @@ can check a candidate value against it (AuditHash) without the trail ever holdin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ SENSITIVE = frozenset(
         "Signature",
         "Password",
         "AccountPassword",
+        "RandomPassword",
         "AccessKeySecret",
         "SecurityToken",
         "ClientKeyPassword",
@@ -50,13 +52,16 @@ SENSITIVE = frozenset(
 class Redactor:
     def __init__(self, salt: bytes) -> None:
         self._salt = salt
+        # an HMAC keyed once; each hash continues a copy of it (cheaper than keying anew)
+        self._keyed = hmac.new(salt, digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:
         return "Redactor(salt='**********')"
 
     def hash(self, value: str | bytes) -> str:
-        data = value.encode() if isinstance(value, str) else value
-        return HASH_PREFIX + hmac.new(self._salt, data, hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update(value.encode() if isinstance(value, str) else value)
+        return HASH_PREFIX + mac.hexdigest()
 
     def matches(self, value: str, stored: str) -> bool:
         """Whether ``value`` is what a record's ``hmac-sha256:`` entry was made from."""
@@ -66,7 +71,10 @@ class Redactor:
         """A copy of a JSON value with every sensitive field's value hashed (at any depth);
         ``also`` names further fields, lower-cased, that are sensitive in this one call (the
         ``Value`` AsymmetricSign answers with is a signature)."""
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind in _SCALARS:  # most values: nothing to look into
+            return value
+        if kind is dict or isinstance(value, Mapping):
             return {k: self._field(str(k), v, also) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.redact(item, also) for item in value]
@@ -79,10 +87,15 @@ class Redactor:
             if isinstance(value, (str, bytes)):
                 return self.hash(value)
             return self.hash(repr(value))
-        return self.redact(value, also)
+        return value if type(value) in _SCALARS else self.redact(value, also)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=8192)
 def _sensitive(name: str, also: frozenset[str]) -> bool:
-    """A field name such as ``Plaintext``, ``SecretData.1`` or ``versions.0.secret_string``."""
+    """A field name such as ``Plaintext``, ``SecretData.1`` or ``versions.0.secret_string`` (the
+    same few names come with every call, so the answer is remembered)."""
     parts = name.lower().replace("[", ".").split(".")
     return any(part in SENSITIVE or part in also for part in parts)

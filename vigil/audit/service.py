@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from vigil import ids
 from vigil.audit import store
 from vigil.audit.calls import CallRecords, CallTrace
 from vigil.audit.indexer import Indexer, encode
 from vigil.audit.journal import Journal, JournalStatus
+from vigil.audit.log_store import LogStores
 from vigil.audit.model import AuditRecord, Direction, EventRW, EventType
 from vigil.audit.query import compile_query
 from vigil.audit.redaction import Redactor
@@ -22,23 +24,40 @@ from vigil.storage.engine import Database
 log = logging.getLogger("vigil.audit")
 
 
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """What an advanced query found: a page of records, or for a query ending in ``| stats`` its
+    rows and the names of the fields they are grouped by."""
+
+    page: Page | None = None
+    rows: list[StatsRow] | None = None
+    group_by: tuple[str, ...] = ()
+
+
 class AuditTrail:
     def __init__(
-        self, db: Database, clock: Clock, journal: Journal, redactor: Redactor, calls: CallRecords
+        self,
+        db: Database,
+        clock: Clock,
+        journal: Journal,
+        redactor: Redactor,
+        calls: CallRecords,
+        logs: LogStores | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self.journal = journal
         self.redactor = redactor
         self.calls = calls
-        self.indexer = Indexer(db, journal)
+        self.logs = logs
+        self.indexer = Indexer(db, journal, logs)
         self._index_lock = threading.Lock()
 
     # -- recording -------------------------------------------------------------------------
 
     async def record_call(self, trace: CallTrace, account_id: str) -> None:
         """Make the call's record durable. Raises AuditUnavailable; the caller answers with it."""
-        await self.journal.append(encode(self.calls.record(trace, account_id)))
+        await self.journal.append(self.calls.line(trace, account_id))
 
     def record_service_event(
         self,
@@ -48,12 +67,13 @@ class AuditTrail:
         *,
         resource_type: str,
         resource_name: str,
-        region: str,
         details: dict[str, object] | None = None,
+        error_code: str = "",
+        error_message: str = "",
     ) -> None:
         """A background action (a key destroyed at the end of its window, an automatic rotation),
-        recorded as a ServiceEvent by the ``vigil`` service identity. Never raises: the action has
-        happened, and a failed write is counted and logged by the journal."""
+        recorded as a ServiceEvent by the ``vigil`` service identity; ``error_code`` says it failed.
+        Never raises: the action has happened, and a failed write is counted and logged by the journal."""
         now = self._clock.now_ms()
         record = AuditRecord(
             event_id=ids.time_ordered_uuid(now),
@@ -65,7 +85,7 @@ class AuditTrail:
             event_type=EventType.SERVICE_EVENT.value,
             event_source="vigil.internal",
             request_id="",
-            acs_region=region,
+            acs_region=self.calls.region(),
             source_ip="",
             user_agent="",
             identity_type="service",
@@ -74,6 +94,8 @@ class AuditTrail:
             access_key_id="",
             resource_type=resource_type,
             resource_name=resource_name,
+            error_code=error_code,
+            error_message=error_message[:1024],
             request_parameters=self.redactor.redact(dict(details or {})),
         )
         try:
@@ -112,18 +134,19 @@ class AuditTrail:
         after: Cursor | None,
         instance_id: str | None = None,
         direction: Direction = Direction.BACKWARD,
-    ) -> tuple[Page | None, list[StatsRow] | None]:
+    ) -> SearchResult:
         """The records a query finds (a page), or its stats rows when it ends in ``| stats``.
         Raises QueryError (InvalidArgument) pointing at the column at fault."""
         compiled = compile_query(query, self._db.dialect)
         self.catch_up()
         with self._db.transaction(write=False) as tx:
             if compiled.stats is not None:
-                return None, store.stats(tx, account_id, compiled, start_ms, end_ms, instance_id)
+                rows = store.stats(tx, account_id, compiled, start_ms, end_ms, instance_id)
+                return SearchResult(rows=rows, group_by=compiled.stats.names)
             page = store.search(
                 tx, account_id, compiled, start_ms, end_ms, limit, after, instance_id, direction
             )
-            return page, None
+            return SearchResult(page=page)
 
     def status(self) -> JournalStatus:
         return self.journal.status()

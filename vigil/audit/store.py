@@ -2,7 +2,7 @@
 retention, and the size of an instance's log store.
 
 Pages are ordered by (event_time_ms, seq) and continued with a Cursor naming the last row returned,
-so a page never repeats or skips a record however many arrive meanwhile.
+so however many records arrive meanwhile, no page repeats one an earlier page returned.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from vigil.audit.model import (
     canonical,
 )
 from vigil.audit.query import CompiledQuery
+from vigil.audit.query.backends import BACKENDS
 from vigil.clock import DAY_MS
 from vigil.errors import InvalidArgument
 from vigil.events.model import compact_json, parse_json
@@ -82,7 +83,7 @@ class InvalidLookupAttribute(InvalidArgument):
     code = "InvalidParameter.LookupAttribute"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Cursor:
     """Where a page ended: the last record's event time and sequence number."""
 
@@ -186,8 +187,11 @@ def lookup(
 ) -> Page:
     """LookupEvents: the account's trail records in [start_ms, end_ms) matching every (key, value)
     attribute exactly (case-sensitively, except that ServiceName and EventRW name their value in any
-    case), a page in ``direction`` after ``after``. Raises InvalidLookupAttribute for an unknown key."""
-    clauses, params = ["account_id = ?", "instance_id = ''"], [account_id]
+    case), a page in ``direction`` after ``after``. Raises InvalidLookupAttribute for an unknown key.
+
+    The trail holds every call, data-plane ones too (those are also in their instance's log store,
+    which keeps them longer); callers keep the window within the trail's 90 days."""
+    clauses, params = ["account_id = ?"], [account_id]
     for key, value in attributes:
         column = _lookup_column(key)
         choices = _LOOKUP_CHOICES.get(LookupKey(key))
@@ -210,8 +214,9 @@ def search(
     """The advanced query: records in [start_ms, end_ms) that ``query`` matches, in the account's
     trail, or with ``instance_id`` in that KMS instance's log store; a page after ``after``."""
     _plan_with_values(tx, query)
-    clauses = ["account_id = ?", "instance_id = ?", f"({query.where})"]
-    params = [account_id, instance_id or "", *query.params]
+    scope, scope_params = _scope(instance_id)
+    clauses = ["account_id = ?", *scope, f"({query.where})"]
+    params = [account_id, *scope_params, *query.params]
     return _page(tx, clauses, params, start_ms, end_ms, direction, limit, after)
 
 
@@ -227,23 +232,30 @@ def stats(
     """The query's stats stage (``count()`` alone when it has none): records per distinct value of
     the ``by`` fields, most first, ties in code-point order of the values; at most ``limit`` rows."""
     _plan_with_values(tx, query)
-    where = "account_id = ? AND instance_id = ? AND event_time_ms >= ? AND event_time_ms < ?"
-    params: list[Any] = [account_id, instance_id or "", start_ms, end_ms]
-    where += f" AND ({query.where})"
-    params += query.params
+    scope, scope_params = _scope(instance_id)
+    where = " AND ".join(
+        ["account_id = ?", *scope, "event_time_ms >= ?", "event_time_ms < ?", f"({query.where})"]
+    )
+    params = [account_id, *scope_params, start_ms, end_ms, *query.params]
     columns = query.stats.columns if query.stats else ()
     if not columns:
         row = tx.one(f"SELECT COUNT(*) AS n FROM audit_records WHERE {where}", params)
         return [StatsRow((), int(row["n"]) if row else 0)]
     groups = ", ".join(f"{c.text} AS g{i}" for i, c in enumerate(columns))
     positions = ", ".join(str(i + 1) for i in range(len(columns)))
-    order = ", ".join(f"{_code_points(query.dialect, f'g{i}')} NULLS LAST" for i in range(len(columns)))
+    backend = BACKENDS[query.dialect]
+    order = ", ".join(f"{backend.code_point_order(f'g{i}')} NULLS LAST" for i in range(len(columns)))
     rows = tx.all(
         f"SELECT * FROM (SELECT {groups}, COUNT(*) AS n FROM audit_records WHERE {where} GROUP BY {positions}) "
         f"AS groups ORDER BY n DESC, {order} LIMIT ?",
         [*(p for c in columns for p in c.params), *params, limit],
     )
     return [StatsRow(tuple(_text(r[f"g{i}"]) for i in range(len(columns))), int(r["n"])) for r in rows]
+
+
+def _scope(instance_id: str | None) -> tuple[list[str], list[Any]]:
+    """The trail (every record) or one instance's log store."""
+    return ([], []) if not instance_id else (["instance_id = ?"], [instance_id])
 
 
 def _page(
@@ -296,10 +308,6 @@ def _lookup_column(key: str) -> str:
         raise InvalidLookupAttribute(f"LookupAttribute key {key[:40]!r} is not one of {known}") from None
 
 
-def _code_points(dialect: str, expr: str) -> str:
-    return f'{expr} COLLATE "C"' if dialect == "postgresql" else expr
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -327,11 +335,18 @@ def delete_expired(
         )
     cutoff = now_ms - instance_days * DAY_MS
     for instance_id in _distinct(tx, "instance_id", " AND instance_id <> ''"):
-        deleted += tx.execute(
+        sizes = tx.all(
             "DELETE FROM audit_records WHERE seq IN (SELECT seq FROM audit_records "
-            "WHERE instance_id = ? AND instance_id <> '' AND event_time_ms < ? LIMIT ?)",
+            "WHERE instance_id = ? AND instance_id <> '' AND event_time_ms < ? LIMIT ?) RETURNING size_bytes",
             (instance_id, cutoff, batch),
         )
+        if sizes:
+            freed = sum(int(r["size_bytes"]) for r in sizes)
+            tx.execute(
+                "UPDATE audit_log_usage SET stored_bytes = stored_bytes - ? WHERE instance_id = ?",
+                (freed, instance_id),
+            )
+            deleted += len(sizes)
     return deleted
 
 
@@ -352,13 +367,60 @@ def _distinct(tx: Tx, column: str, condition: str) -> list[str]:
 
 
 def instance_log_bytes(tx: Tx, instance_id: str) -> int:
-    """The bytes of event JSON an instance's log store holds.
+    """The bytes of event JSON an instance's log store holds, summed from its records.
 
     Read from the instance index alone (no table rows), but in time proportional to the instance's
-    records: a quota checked on every call should keep a running total instead (see docs/audit-query.md).
+    records: the log quota reads the running total (``log_usage``) instead, which this checks.
     """
     row = tx.one(
         "SELECT COALESCE(SUM(size_bytes), 0) AS n FROM audit_records WHERE instance_id = ? AND instance_id <> ''",
         (instance_id,),
     )
     return int(row["n"]) if row else 0
+
+
+def log_usage(tx: Tx, instance_id: str) -> int:
+    """The running total of the bytes an instance's log store holds."""
+    row = tx.one("SELECT stored_bytes FROM audit_log_usage WHERE instance_id = ?", (instance_id,))
+    return int(row["stored_bytes"]) if row else 0
+
+
+def claim_log_usage(tx: Tx, instance_id: str, dialect: str) -> int:
+    """``log_usage``, with the total held until this transaction ends (on PostgreSQL another
+    indexer adding to the same store waits; on SQLite the writer lock already serialises them)."""
+    tx.execute(
+        "INSERT INTO audit_log_usage (instance_id, stored_bytes) VALUES (?, 0) ON CONFLICT DO NOTHING",
+        (instance_id,),
+    )
+    lock = " FOR UPDATE" if dialect == "postgresql" else ""
+    row = tx.one(f"SELECT stored_bytes FROM audit_log_usage WHERE instance_id = ?{lock}", (instance_id,))
+    return int(row["stored_bytes"]) if row else 0
+
+
+def set_log_usage(tx: Tx, instance_id: str, stored_bytes: int) -> None:
+    tx.execute(
+        "UPDATE audit_log_usage SET stored_bytes = ? WHERE instance_id = ?", (stored_bytes, instance_id)
+    )
+
+
+def log_usages(tx: Tx) -> dict[str, int]:
+    """Every instance's running total."""
+    return {r["instance_id"]: int(r["stored_bytes"]) for r in tx.all("SELECT * FROM audit_log_usage")}
+
+
+def row_instance(row: RecordRow) -> str:
+    """The instance whose log store an encoded record goes to ("" for the account's trail)."""
+    return str(row[_INSTANCE])
+
+
+def row_size(row: RecordRow) -> int:
+    return int(row[_SIZE])
+
+
+def to_trail(row: RecordRow) -> RecordRow:
+    """An encoded record moved from its instance's log store to the account's trail."""
+    return (*row[:_INSTANCE], "", *row[_INSTANCE + 1 :])
+
+
+_INSTANCE = _INSERT_COLUMNS.index("instance_id")
+_SIZE = _INSERT_COLUMNS.index("size_bytes")

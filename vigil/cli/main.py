@@ -120,6 +120,7 @@ def configure(endpoint: str, access_key_id: str, access_key_secret: str) -> None
 
 def _register_nouns() -> None:
     from vigil.cli import (
+        audit,
         clock,
         crypto,
         events,
@@ -132,7 +133,19 @@ def _register_nouns() -> None:
         webhooks,
     )
 
-    nouns = (keys, crypto, secrets, iam, webhooks, events, clock, subscriptions, silences, notifications)
+    nouns = (
+        keys,
+        crypto,
+        secrets,
+        iam,
+        webhooks,
+        events,
+        clock,
+        subscriptions,
+        silences,
+        notifications,
+        audit,
+    )
     for module in nouns:
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -13,12 +13,20 @@ from enum import StrEnum
 from vigil.errors import QuotaExceeded
 
 THRESHOLDS = (70, 90)
+FULL = 100
+"""The log store's extra threshold: full, so its data-plane records stop or its calls are refused."""
 
 
 class Quota(StrEnum):
     KEYS = "keys"
     SECRETS = "secrets"
     ACCESS_MANAGEMENT = "access_management"
+    LOG = "log"  # bytes of audit records in the instance's log store
+
+
+def thresholds(quota: Quota) -> tuple[int, ...]:
+    """The percentages whose crossing raises an event: 70 and 90, and for the log store also 100."""
+    return (*THRESHOLDS, FULL) if quota is Quota.LOG else THRESHOLDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +45,13 @@ def check_room(quota: Quota, usage: int, limit: int, adding: int = 1) -> None:
         )
 
 
-def crossings(usage: int, limit: int, armed: Mapping[int, bool]) -> tuple[list[Crossing], dict[int, bool]]:
-    """The thresholds that fire now, and the new arm state of every threshold."""
+def crossings(
+    usage: int, limit: int, armed: Mapping[int, bool], levels: tuple[int, ...] = THRESHOLDS
+) -> tuple[list[Crossing], dict[int, bool]]:
+    """The thresholds (of ``levels``) that fire now, and the new arm state of each."""
     fired: list[Crossing] = []
     state: dict[int, bool] = {}
-    for threshold in THRESHOLDS:
+    for threshold in levels:
         reached = usage * 100 >= threshold * limit
         was_armed = armed.get(threshold, True)
         if reached and was_armed:

@@ -65,3 +65,12 @@ def set_arms(tx: Tx, instance_id: str, quota: str, state: dict[int, bool], now: 
             "changed_at = excluded.changed_at WHERE quota_arms.armed <> excluded.armed",
             (instance_id, quota, threshold, int(armed), now),
         )
+
+
+def disarmed(tx: Tx, quota: str, threshold: int) -> list[str]:
+    """The instances whose ``quota`` is at or past ``threshold`` (that threshold is disarmed)."""
+    rows = tx.all(
+        "SELECT instance_id FROM quota_arms WHERE quota = ? AND threshold = ? AND armed = 0",
+        (quota, threshold),
+    )
+    return [r["instance_id"] for r in rows]

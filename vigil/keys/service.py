@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vigil import ids
+from vigil.audit.model import ServiceEvents
 from vigil.clock import Clock, iso
 from vigil.errors import AlreadyExists, InvalidArgument, Unavailable
 from vigil.instances.quotas import Quota
@@ -62,6 +63,7 @@ class KeyService:
         self.keyring = keyring
         self._rng = rng
         self.events: EventCenter | None = None
+        self.audit: ServiceEvents | None = None
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -284,7 +286,8 @@ class KeyService:
             due = store.due_for_rotation(tx, self._clock.now_ms(), limit)
         for key_id in due:
             if self.keyring.key(key_id).state is KeyState.ENABLED:
-                self._rotate(key_id)
+                version = self._rotate(key_id)
+                self._audit(self.keyring.key(key_id), "RotateKey", KeyVersionId=version.version_id)
             else:  # a disabled key is not rotated; look again one interval later
                 self._change(self.keyring.key(key_id).account_id, key_id, _postpone_rotation)
         return len(due)
@@ -294,8 +297,21 @@ class KeyService:
         with self._db.transaction(write=False) as tx:
             due = store.due_for_destruction(tx, self._clock.now_ms(), limit)
         for key_id in due:
-            self._change(self.keyring.key(key_id).account_id, key_id, self._destroy_if_due, self._wipe)
+            key = self._change(self.keyring.key(key_id).account_id, key_id, self._destroy_if_due, self._wipe)
+            self._audit(key, "DestroyKey", DeleteDate=iso(key.delete_date))
         return len(due)
+
+    def _audit(self, key: Key, action: str, **details: object) -> None:
+        """A background action's record in the audit trail (a ServiceEvent), once it has committed."""
+        if self.audit is not None:
+            self.audit.record_service_event(
+                key.account_id,
+                "Kms",
+                action,
+                resource_type="ACS::KMS::Key",
+                resource_name=key.key_id,
+                details={"KeyId": key.key_id, **details},
+            )
 
     def _wipe(self, tx: Tx, key: Key) -> None:
         store.destroy_material(tx, key.key_id)

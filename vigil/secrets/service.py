@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vigil import ids
-from vigil.clock import Clock
+from vigil.audit.model import ServiceEvents
+from vigil.clock import Clock, iso
 from vigil.errors import InvalidArgument
 from vigil.instances.quotas import Quota
 from vigil.instances.service import InstanceService
@@ -98,6 +99,7 @@ class SecretService:
         self._check_config = check_config
         self.cache = SecretCache(db, sealer, ttl_s=cache_ttl_s)
         self.events = SecretEvents()
+        self.audit: ServiceEvents | None = None
 
     # -- create and read -------------------------------------------------------------------
 
@@ -612,16 +614,33 @@ class SecretService:
     # -- jobs ------------------------------------------------------------------------------
 
     def destroy_due_secrets(self, limit: int = 100) -> int:
+        """The end of recovery windows: each due secret deleted for good, and recorded in the trail."""
         now = self._clock.now_ms()
+        destroyed: list[Secret] = []
         with self._db.transaction() as tx:
             due = store.due_for_deletion(tx, now, limit)
             for account_id, name in due:
                 secret = store.get_secret(tx, account_id, name)
                 if secret is not None:
                     self._destroy(tx, secret, now)
+                    destroyed.append(secret)
         for account_id, name in due:
             self.cache.forget(account_id, name)
+        for secret in destroyed:
+            self._audit(secret, "DestroySecret", DeleteDate=iso(now))
         return len(due)
+
+    def _audit(self, secret: Secret, action: str, **details: object) -> None:
+        """A background action's record in the audit trail (a ServiceEvent), once it has committed."""
+        if self.audit is not None:
+            self.audit.record_service_event(
+                secret.account_id,
+                "Kms",
+                action,
+                resource_type="ACS::KMS::Secret",
+                resource_name=secret.name,
+                details={"SecretName": secret.name, **details},
+            )
 
     def record_expired_versions(self, limit: int = 500) -> list[tuple[str, str, str]]:
         """Record, once, every version whose expire time has passed."""

@@ -1,18 +1,21 @@
 """A small audit trail: every seed statement of the product document has records it must find and
-records it must not, each named for what it shows; opened on a backend as a Seeded store."""
+records it must not, each named for what it shows; opened on a backend as a Seeded store.
+
+As the recorder does, a successful data-plane call carries the KMS instance of its key or secret
+(so it is in that instance's log store as well as in the account's trail); a failed one carries none.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from vigil.audit import store
 from vigil.audit.model import AuditRecord
 from vigil.audit.query import compile_query
-from vigil.storage.engine import Database, PostgresDatabase, SqliteDatabase
+from vigil.storage.engine import Database
 from vigil.storage.migrations import migrate
 
 ACCOUNT = "1234567890123456"
@@ -22,7 +25,9 @@ MINUTE = 60_000
 KEY = "key-szz63dc8c429ermur4f8a"
 KEY_SIBLING = "key-szz63dc8c429ermurXYZ9"  # the same masked id, key-szz63dc8c429ermur****
 OTHER_KEY = "key-hzz00aa0a000aaaaa0000"
-INSTANCE = "kst-hzz6500bb00ccddee000"
+INSTANCE = "kst-hzz6500bb00ccddee000"  # the keys' instance
+SECRETS_INSTANCE = "kst-hzz6500bb00ccddee111"  # the secrets' instance
+OTHER_INSTANCE = "kst-bjj1100aa00bbccdd000"  # OTHER_ACCOUNT's instance
 
 BASE = AuditRecord(
     event_id="",
@@ -50,8 +55,11 @@ BASE = AuditRecord(
 
 
 def secret(name: str, **fields: Any) -> dict[str, Any]:
+    """A successful GetSecretValue of ``name`` (a data-plane call of SECRETS_INSTANCE), or with
+    ``fields`` another call about the secret."""
     return {
         "event_name": "GetSecretValue",
+        "instance_id": SECRETS_INSTANCE,
         "resource_type": "ACS::KMS::Secret",
         "resource_name": name,
         "request_parameters": {"SecretName": name, "VersionStage": "ACSCurrent"},
@@ -60,14 +68,16 @@ def secret(name: str, **fields: Any) -> dict[str, Any]:
 
 
 SEEDS: dict[str, dict[str, Any]] = {
-    "encrypt": {},
+    "encrypt": {"instance_id": INSTANCE},
     "decrypt by bob": {
         "event_name": "Decrypt",
+        "instance_id": INSTANCE,
         "user_name": "bob",
         "access_key_id": "LTAI5tBobAccessKey000002",
     },
     "sibling key decrypt": {
         "event_name": "Decrypt",
+        "instance_id": INSTANCE,
         "resource_name": KEY_SIBLING,
         "request_parameters": {"KeyId": KEY_SIBLING},
         "response_elements": {"KeyId": KEY_SIBLING},
@@ -115,12 +125,13 @@ SEEDS: dict[str, dict[str, Any]] = {
     "get prod secret": secret("prod/SecretName", user_name="bob"),
     "get other secret": secret("OtherSecret"),
     "get secret backup": secret("SecretNameBackup"),
-    "put secret value": secret("SecretName", event_name="PutSecretValue", event_rw="Write"),
+    "put secret value": secret("SecretName", event_name="PutSecretValue", event_rw="Write", instance_id=""),
     "csms get secret": secret(
         "SecretName", service_name="Csms", event_source="csms.cn-north-4.myhuaweicloud.com"
     ),
     "generate data key": {
         "event_name": "GenerateDataKey",
+        "instance_id": INSTANCE,
         "request_parameters": {"KeyId": KEY, "NumberOfBytes": "32"},
         "response_elements": {"KeyId": KEY, "KeyVersionId": "kv-1", "Plaintext": "******"},
     },
@@ -165,7 +176,7 @@ SEEDS: dict[str, dict[str, Any]] = {
         "response_elements": {"KeyMetadata": {"KeyId": KEY, "Description": "生产环境 主密钥"}},
     },
     "instance encrypt": {"instance_id": INSTANCE, "user_name": "carol"},
-    "other account encrypt": {"account_id": OTHER_ACCOUNT},
+    "other account encrypt": {"account_id": OTHER_ACCOUNT, "instance_id": OTHER_INSTANCE},
 }
 
 
@@ -205,8 +216,8 @@ class Seeded:
         return set(self.names(page.records))
 
 
-def open_seeded(backend: str, directory: Path, pg_url: str | None) -> Seeded:
-    db: Database = SqliteDatabase(directory / "audit.db") if pg_url is None else PostgresDatabase(pg_url)
+def open_seeded(db: Database) -> Seeded:
+    """``db`` migrated and holding the seeds."""
     migrate(db)
     records = seed_records()
     with db.transaction() as tx:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import PostgresDatabases
 from tests.service.audit.audit_seeds import Seeded, open_seeded
+from vigil.storage.engine import Database, PostgresDatabase, SqliteDatabase
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -15,8 +16,10 @@ def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_databases: PostgresDatabases
 ) -> Iterator[Seeded]:
     """The seeded trail on one backend, shared by a module's read-only tests."""
-    backend = str(request.param)
-    url = pg_databases.create() if backend == "postgresql" else None
-    found = open_seeded(backend, tmp_path_factory.mktemp("audit"), url)
+    if request.param == "sqlite":
+        db: Database = SqliteDatabase(tmp_path_factory.mktemp("audit") / "audit.db")
+    else:
+        db = PostgresDatabase(pg_databases.create())
+    found = open_seeded(db)
     yield found
     found.db.close()

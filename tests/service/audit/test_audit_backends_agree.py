@@ -1,19 +1,20 @@
 """The same query finds the same records on SQLite and PostgreSQL: random valid queries over the
-seeded trail, each run on both engines, must agree record for record and count for count."""
+seeded trail (and an instance's log store), each run on both engines, must agree record for record
+and count for count."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import PostgresDatabases
-from tests.service.audit.audit_seeds import ACCOUNT, KEY, WINDOW, Seeded, open_seeded
+from tests.service.audit.audit_seeds import ACCOUNT, INSTANCE, KEY, WINDOW, Seeded, open_seeded
 from vigil.audit import store
 from vigil.audit.query import compile_query
+from vigil.storage.engine import PostgresDatabase, SqliteDatabase
 
 TERMS = [
     "kms", "KMS", "bob", "secretname", '"prod/SecretName"', f'"{KEY}"', "key-szz63dc8c429ermur*", "Decr*", "ab*",
@@ -75,10 +76,10 @@ def both(
     tmp_path_factory: pytest.TempPathFactory, pg_databases: PostgresDatabases
 ) -> Iterator[tuple[Seeded, Seeded]]:
     """The seeded trail on SQLite and on PostgreSQL (skipped when PostgreSQL is unreachable)."""
-    pg_url = pg_databases.create()
+    postgresql = PostgresDatabase(pg_databases.create())
     pair = (
-        open_seeded("sqlite", tmp_path_factory.mktemp("agree"), None),
-        open_seeded("postgresql", Path("."), pg_url),
+        open_seeded(SqliteDatabase(tmp_path_factory.mktemp("agree") / "audit.db")),
+        open_seeded(postgresql),
     )
     yield pair
     for seeded in pair:
@@ -90,6 +91,7 @@ def both(
 def test_any_query_finds_the_same_records_on_both_engines(both: tuple[Seeded, Seeded], text: str) -> None:
     sqlite, postgresql = both
     assert sqlite.search(text) == postgresql.search(text), text
+    assert sqlite.search(text, instance_id=INSTANCE) == postgresql.search(text, instance_id=INSTANCE), text
 
 
 def counts(seeded: Seeded, text: str) -> list[tuple[tuple[str | None, ...], int]]:

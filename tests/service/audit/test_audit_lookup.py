@@ -1,16 +1,27 @@
 """LookupEvents against the seeded trail on SQLite and PostgreSQL: each attribute, several together,
-both directions, pages that continue where the last ended, and what a lookup never returns."""
+both directions, pages that continue where the last ended, and what a lookup never returns (another
+account's records). The trail holds every call, data-plane calls kept in an instance's log store too."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.service.audit.audit_seeds import ACCOUNT, KEY, MINUTE, SEEDS, T0, WINDOW, Seeded
+from tests.service.audit.audit_seeds import (
+    ACCOUNT,
+    INSTANCE,
+    KEY,
+    MINUTE,
+    SECRETS_INSTANCE,
+    SEEDS,
+    T0,
+    WINDOW,
+    Seeded,
+)
 from vigil.audit import store
 from vigil.audit.model import Direction
 from vigil.audit.store import Cursor, InvalidCursor, InvalidLookupAttribute
 
-TRAIL = [name for name in SEEDS if name not in ("instance encrypt", "other account encrypt")]
+TRAIL = [name for name in SEEDS if name != "other account encrypt"]
 SECRETS = ["get secret", "get prod secret", "get other secret", "get secret backup"]
 
 
@@ -35,6 +46,12 @@ CASES = [
     ([("EventName", "GetSecretValue")], [*SECRETS, "csms get secret"], "event-name"),
     ([("EventName", "getsecretvalue")], [], "event-name-is-case-sensitive"),
     ([("User", "bob")], ["decrypt by bob", "get prod secret"], "user"),
+    ([("User", "carol")], ["instance encrypt"], "user-of-an-instance-record"),
+    (
+        [("EventName", "Decrypt")],
+        ["decrypt by bob", "sibling key decrypt", "decrypt rejected pending deletion"],
+        "event-name-of-a-data-plane-call",
+    ),
     ([("EventId", "ev-05-encrypt-rejected-disabled")], ["encrypt rejected disabled"], "event-id"),
     (
         [("ResourceType", "ACS::KMS::Secret")],
@@ -51,6 +68,7 @@ CASES = [
             "generate data key rejected unavailable",
             "generate data key",
             "chinese description",
+            "instance encrypt",
         ],
         "resource-name",
     ),
@@ -66,6 +84,7 @@ CASES = [
     ),
     ([("EventAccessKeyId", "LTAI5tBobAccessKey000002")], ["decrypt by bob"], "access-key"),
     ([("ServiceName", "Kms"), ("EventName", "GetSecretValue")], SECRETS, "two-attributes"),
+    ([("ResourceName", KEY), ("EventName", "Decrypt")], ["decrypt by bob"], "who-decrypted-with-a-key"),
     ([("EventName", "Encrypt"), ("EventName", "Decrypt")], [], "the-same-key-twice"),
 ]
 
@@ -118,6 +137,7 @@ def test_records_read_back_equal_what_was_written(seeded: Seeded) -> None:
         page = store.lookup(tx, ACCOUNT, [], *WINDOW, limit=100)
     for record in page.records:
         assert record == next(r for r in seeded.records.values() if r.event_id == record.event_id)
+    assert {r.instance_id for r in page.records} == {"", INSTANCE, SECRETS_INSTANCE}, "both kinds of record"
 
 
 @pytest.mark.parametrize("token", ["", "abc", "1-2-3", "12", "-1-2", "1" * 16 + "-1"])

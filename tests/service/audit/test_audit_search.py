@@ -1,19 +1,44 @@
 """The advanced query against the seeded trail on SQLite and PostgreSQL: the product document's seed
-statements, each construct of the language, hostile values, stats, and an instance's log store."""
+statements, each construct of the language, hostile values, stats, and an instance's log store (whose
+records are in the account's trail as well)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.service.audit.audit_seeds import ACCOUNT, INSTANCE, SEEDS, WINDOW, Seeded
+from tests.service.audit.audit_seeds import (
+    ACCOUNT,
+    INSTANCE,
+    OTHER_INSTANCE,
+    SECRETS_INSTANCE,
+    SEEDS,
+    WINDOW,
+    Seeded,
+)
 from vigil.audit import store
 from vigil.audit.query import compile_query
 
-TRAIL = {name for name in SEEDS if name not in ("instance encrypt", "other account encrypt")}
+TRAIL = {name for name in SEEDS if name != "other account encrypt"}
 KEY_READS = {
     "encrypt", "decrypt by bob", "sibling key decrypt", "encrypt rejected disabled",
-    "generate data key rejected unavailable", "generate data key",
+    "generate data key rejected unavailable", "generate data key", "instance encrypt",
 }  # fmt: skip
+KEYS_DATA_PLANE = {
+    "encrypt",
+    "decrypt by bob",
+    "sibling key decrypt",
+    "generate data key",
+    "instance encrypt",
+}
+"""The successful data-plane calls on the keys: INSTANCE's log store."""
+SECRETS_DATA_PLANE = {
+    "get secret",
+    "get prod secret",
+    "get other secret",
+    "get secret backup",
+    "csms get secret",
+}
+"""The successful secret reads: SECRETS_INSTANCE's log store."""
 
 SEED_STATEMENTS = [
     (
@@ -151,8 +176,16 @@ CONSTRUCTS = [
         {"list keys"},
         "not-comparison",
     ),
-    ('event.eventTime >= "2026-01-10T00:18:00Z"', {"lookup events", "chinese description"}, "time-from"),
-    ('event.eventTime > "2026-01-10T00:17:00Z"', {"lookup events", "chinese description"}, "time-after"),
+    (
+        'event.eventTime >= "2026-01-10T00:18:00Z"',
+        {"lookup events", "chinese description", "instance encrypt"},
+        "time-from",
+    ),
+    (
+        'event.eventTime > "2026-01-10T00:17:00Z"',
+        {"lookup events", "chinese description", "instance encrypt"},
+        "time-after",
+    ),
     ('event.eventTime: "2026-01-10T00:01:00Z"', {"decrypt by bob"}, "time-to-the-second"),
     ('event.eventTime < "2026-01-10T00:01:00Z"', {"encrypt"}, "time-before"),
     ('event.eventTime: "2026-01-10"', TRAIL, "time-to-the-day"),
@@ -219,22 +252,41 @@ def test_hostile_values_are_only_ever_values(seeded: Seeded, value: str, templat
     assert seeded.search("*") == TRAIL
 
 
-def test_an_instance_log_store_holds_only_its_records(seeded: Seeded) -> None:
-    assert seeded.search("event.eventName: Encrypt", instance_id=INSTANCE) == {"instance encrypt"}
-    assert seeded.search("carol") == set()
+def test_an_instance_log_store_holds_only_its_data_plane_records(seeded: Seeded) -> None:
+    assert seeded.search("*", instance_id=INSTANCE) == KEYS_DATA_PLANE
+    assert seeded.search("*", instance_id=SECRETS_INSTANCE) == SECRETS_DATA_PLANE
+    assert seeded.search("event.eventName: Encrypt", instance_id=INSTANCE) == {"encrypt", "instance encrypt"}
     assert seeded.search("carol", instance_id=INSTANCE) == {"instance encrypt"}
+    assert seeded.search("carol", instance_id=SECRETS_INSTANCE) == set()
     assert seeded.search("*", instance_id="kst-none") == set()
+    assert seeded.search("*", instance_id=OTHER_INSTANCE) == set(), "another account's store"
 
 
-def stats(seeded: Seeded, text: str) -> list[tuple[tuple[str | None, ...], int]]:
+def test_the_trail_holds_the_data_plane_records_of_every_instance_too(seeded: Seeded) -> None:
+    assert KEYS_DATA_PLANE | SECRETS_DATA_PLANE <= TRAIL
+    assert seeded.search("event.eventName: Encrypt") == {
+        "encrypt",
+        "instance encrypt",
+        "encrypt rejected disabled",
+    }
+    assert seeded.search("carol") == {"instance encrypt"}
+    assert seeded.search("NOT event.errorCode: * AND event.eventName: Decrypt") == {
+        "decrypt by bob",
+        "sibling key decrypt",
+    }
+
+
+def stats(
+    seeded: Seeded, text: str, instance_id: str | None = None
+) -> list[tuple[tuple[str | None, ...], int]]:
     with seeded.db.transaction(write=False) as tx:
-        rows = store.stats(tx, ACCOUNT, compile_query(text, seeded.db.dialect), *WINDOW)
+        rows = store.stats(tx, ACCOUNT, compile_query(text, seeded.db.dialect), *WINDOW, instance_id)
     return [(row.values, row.count) for row in rows]
 
 
 def test_stats_counts_per_value_most_first_then_by_value(seeded: Seeded) -> None:
     assert stats(seeded, "* | stats count() by event.serviceName") == [
-        (("Kms",), 17),
+        (("Kms",), 18),
         (("Actiontrail",), 1),
         (("Cms",), 1),
         (("Csms",), 1),
@@ -244,6 +296,17 @@ def test_stats_counts_per_value_most_first_then_by_value(seeded: Seeded) -> None
 def test_stats_without_by_counts_the_matches(seeded: Seeded) -> None:
     assert stats(seeded, "event.errorCode: * | stats count()") == [((), 4)]
     assert stats(seeded, "nothing-matches-this") == [((), 0)]
+    assert stats(seeded, "* | stats count()") == [((), len(TRAIL))]
+
+
+def test_stats_over_an_instance_log_store_count_its_records_alone(seeded: Seeded) -> None:
+    assert stats(seeded, "* | stats count()", instance_id=INSTANCE) == [((), len(KEYS_DATA_PLANE))]
+    assert stats(seeded, "* | stats count() by event.eventName", instance_id=INSTANCE) == [
+        (("Decrypt",), 2),
+        (("Encrypt",), 2),
+        (("GenerateDataKey",), 1),
+    ]
+    assert stats(seeded, "* | stats count()", instance_id=OTHER_INSTANCE) == [((), 0)]
 
 
 def test_stats_by_several_fields_and_a_json_field(seeded: Seeded) -> None:

@@ -155,6 +155,7 @@ ERRORS = [
     ('event.eventTime: "2026-01-01*"', 18, "expected a time without '*'"),
     ("De*cr", 3, "expected '*' only at the end of a term or value"),
     ('"..."', 1, "expected a term with a letter or digit"),
+    ("a" * 101, 1, "expected words of at most 100 characters"),
     ("a | count()", 5, "expected stats after '|', found 'count'"),
     ("a | stats count", 16, "expected '(' after 'count', found end of input"),
     ("a | stats count() event.eventName", 19, "expected by or end of input after ')'"),

@@ -48,6 +48,8 @@ def test_a_prefix_pattern_has_every_wildcard_of_the_engine_escaped(dialect: str,
 def test_an_error_code_condition_repeats_the_partial_index_condition(dialect: str) -> None:
     compiled = compile_query('event.errorCode: "Rejected.Disabled"', dialect)
     assert compiled.where == "(error_code = ? AND error_code <> '')"
+    assert compile_query("event.errorCode: *", dialect).where == "(error_code > '' AND error_code <> '')"
+    assert compile_query('event.errorCode: ""', dialect).where == "error_code = ?"
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -69,8 +71,14 @@ def test_a_term_is_looked_up_in_the_text_index_then_checked_as_a_phrase(dialect:
     assert compiled.params == (lookup, "% key szz63dc8c429ermur%")
 
 
+@pytest.mark.parametrize(
+    ("dialect", "lookup"), [("sqlite", '"生产环境" AND "主密钥"'), ("postgresql", "'生产环境' & '主密钥'")]
+)
+def test_words_in_any_script_are_looked_up_in_the_text_index(dialect: str, lookup: str) -> None:
+    assert compile_query('"生产环境 主密钥"', dialect).params[0] == lookup
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
-@pytest.mark.parametrize("text", ["生产环境", "ab*"], ids=["not-ascii", "short-prefix"])
-def test_a_word_the_index_cannot_answer_is_checked_by_like_alone(dialect: str, text: str) -> None:
-    compiled = compile_query(text, dialect)
-    assert compiled.where == "search_text LIKE ? ESCAPE '\\'"
+def test_a_short_wildcard_word_is_checked_by_like_alone(dialect: str) -> None:
+    assert compile_query("ab*", dialect).where == "search_text LIKE ? ESCAPE '\\'"
+    assert compile_query("key-ab*", dialect).params[0] in ('"key"', "'key'")

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from vigil.audit import fulltext
-
 MIN_INDEXED_PREFIX = 3
 """A shorter wildcard word is not looked up in the text index (it would expand to a large part of
 it); the LIKE check alone matches it."""
+PG_WORDS = "array_to_tsvector(string_to_array(btrim(search_text), ' '))"
+"""The expression of the GIN index audit_records_words, word for word: a query must repeat it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +30,9 @@ class Backend(Protocol):
         """The string, number or boolean at ``path`` in the event as text; NULL for anything else."""
         ...
 
-    def json_number(self, path: Sequence[str]) -> Sql:
-        """The number at ``path`` (a JSON number, or a string of up to 15 digits); NULL otherwise."""
+    def json_number_compare(self, path: Sequence[str], op: str, number: float) -> Sql:
+        """The number at ``path`` (a JSON number, or a string of up to 15 digits) ``op`` ``number``;
+        NULL where there is no such number."""
         ...
 
     def json_present(self, path: Sequence[str]) -> Sql:
@@ -53,11 +54,11 @@ class Backend(Protocol):
 
 
 def lookup_words(words: Sequence[str], prefix: bool) -> list[tuple[str, bool]]:
-    """The words a text index can answer for: (word, is a prefix)."""
-    found = [(w, False) for w in words[:-1] if fulltext.indexable(w)]
-    last = words[-1]
-    if fulltext.indexable(last) and (not prefix or len(last) >= MIN_INDEXED_PREFIX):
-        found.append((last, prefix))
+    """The words to look up in a text index: (word, is a prefix). Both indexes hold search_text's
+    words exactly, and a word never holds a quote, backslash or space (fulltext.words)."""
+    found = [(w, False) for w in words[:-1]]
+    if not prefix or len(words[-1]) >= MIN_INDEXED_PREFIX:
+        found.append((words[-1], prefix))
     return found
 
 
@@ -72,18 +73,19 @@ class SqliteBackend:
             (p, p),
         )
 
-    def json_number(self, path: Sequence[str]) -> Sql:
+    def json_number_compare(self, path: Sequence[str], op: str, number: float) -> Sql:
         p = _sqlite_path(path)
         v = "json_extract(record, ?)"
         digits = (
             f"({v} GLOB '[0-9]*' OR {v} GLOB '-[0-9]*') AND substr({v}, 2) NOT GLOB '*[^0-9]*' "
             f"AND length(ltrim({v}, '-')) <= 15"
         )
-        return _repeated(
+        found = _repeated(
             f"CASE json_type(record, ?) WHEN 'integer' THEN CAST({v} AS REAL) WHEN 'real' THEN {v} "
             f"WHEN 'text' THEN CASE WHEN {digits} THEN CAST({v} AS REAL) END END",
             p,
         )
+        return Sql(f"{found.text} {op} ?", (*found.params, number))
 
     def json_present(self, path: Sequence[str]) -> Sql:
         return Sql("COALESCE(json_type(record, ?), 'null') <> 'null'", (_sqlite_path(path),))
@@ -104,7 +106,7 @@ class SqliteBackend:
 
 
 class PostgresBackend:
-    """jsonb path operators, LIKE for prefixes, a GIN index over to_tsvector('simple', search_text)."""
+    """jsonb path operators, LIKE for prefixes, a GIN index over the words of search_text."""
 
     _DOC = "CAST(record AS jsonb)"
     _PATH = "CAST(? AS text[])"
@@ -117,15 +119,16 @@ class PostgresBackend:
             (p, p),
         )
 
-    def json_number(self, path: Sequence[str]) -> Sql:
+    def json_number_compare(self, path: Sequence[str], op: str, number: float) -> Sql:
         p = list(path)
         v = f"{self._DOC} #>> {self._PATH}"
-        # numeric, not double precision: a huge JSON number compares instead of overflowing
-        return _repeated(
+        found = _repeated(
             f"CASE jsonb_typeof({self._DOC} #> {self._PATH}) WHEN 'number' THEN CAST({v} AS numeric) "
             f"WHEN 'string' THEN CASE WHEN {v} ~ '^-{{0,1}}[0-9]{{1,15}}$' THEN CAST({v} AS numeric) END END",
             p,
         )
+        # Both sides numeric: a JSON number beyond double precision compares instead of overflowing.
+        return Sql(f"{found.text} {op} CAST(? AS numeric)", (*found.params, number))
 
     def json_present(self, path: Sequence[str]) -> Sql:
         return Sql(f"COALESCE(jsonb_typeof({self._DOC} #> {self._PATH}), 'null') <> 'null'", (list(path),))
@@ -138,7 +141,7 @@ class PostgresBackend:
         if not found:
             return None
         query = " & ".join(f"'{w}'" + (":*" if starred else "") for w, starred in found)
-        return Sql("to_tsvector('simple', search_text) @@ CAST(? AS tsquery)", (query,))
+        return Sql(f"{PG_WORDS} @@ CAST(? AS tsquery)", (query,))
 
     def code_point_order(self, expr: str) -> str:
         return f'{expr} COLLATE "C"'

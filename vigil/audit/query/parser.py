@@ -134,9 +134,14 @@ class _Parser:
             if prefix:  # only stars
                 return MatchAll()
             raise QueryError(token.pos, f"expected a term with a letter or digit, found {describe(token)}")
-        found = fulltext.words(value)
+        found = fulltext.words(value, keep_long=True)
         if not found:
             raise QueryError(token.pos, f"expected a term with a letter or digit, found {describe(token)}")
+        if max(map(len, found)) > fulltext.MAX_WORD_CHARS:
+            raise QueryError(
+                token.pos,
+                f"expected words of at most {fulltext.MAX_WORD_CHARS} characters (longer ones are not searched)",
+            )
         self._count(token)
         return Term(tuple(found), prefix and value[-1].isalnum())
 

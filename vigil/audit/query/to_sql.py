@@ -139,18 +139,20 @@ def _present(backend: Backend, field: Field) -> Sql | None:
         return backend.json_present(field.path)
     if field.kind is FieldKind.TIME:
         return None  # every record has a time
-    return _with_partial(field.column, Sql(f"{field.column} <> ''"), "x")
+    # "> ''" is "<> ''" (the empty string sorts first in any collation), and a range an index can
+    # seek: SQLite, without statistics, otherwise reads failed calls through the time index.
+    return _with_partial(field.column, Sql(f"{field.column} > ''"), "x")
 
 
 def _compare(backend: Backend, field: Field, op: CompareOp, number: float) -> Sql:
-    found = backend.json_number(field.path)
-    return Sql(f"COALESCE({found.text} {op.value} ?, FALSE)", (*found.params, number))
+    found = backend.json_number_compare(field.path, op.value, number)
+    return Sql(f"COALESCE({found.text}, FALSE)", found.params)
 
 
 def _with_partial(column: str, condition: Sql, value: str) -> Sql:
     """``condition`` and, when it implies it (a non-empty value), the partial index's own condition."""
     partial = PARTIAL_INDEXES.get(column)
-    if partial is None or value == "" or condition.text == partial:
+    if partial is None or value == "":
         return condition
     return Sql(f"({condition.text} AND {partial})", condition.params)
 

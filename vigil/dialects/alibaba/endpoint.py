@@ -94,8 +94,12 @@ class PopEndpoint:
         if form:
             params.update(form)
         trace.params = params
-        trace.service = _PRODUCTS.get(headers.get("x-acs-version") or params.get("Version") or "", "")
+        version = headers.get("x-acs-version") or params.get("Version") or ""
+        trace.service, trace.api_version = _PRODUCTS.get(version, ""), version[:40]
         trace.action = headers.get("x-acs-action") or params.get("Action") or ""
+        known = self._ops.get((version, trace.action))
+        if known is not None:  # a call refused before it is authenticated still reads as Read or Write
+            trace.rw = known.rw
         parts = HttpRequestParts(
             scope["method"],
             scope.get("raw_path", b"/").decode("latin-1").split("?")[0],
@@ -110,7 +114,8 @@ class PopEndpoint:
         op = self._operation(headers, params)
         trace.service, trace.action, trace.rw = op.service, op.name, op.rw
         trace.api_version = headers.get("x-acs-version") or params.get("Version") or ""
-        auditing.refuse_while_failing(self._services)
+        auditing.refuse_while_failing(self._services, trace)
+        auditing.refuse_when_log_full(self._services, trace)
         client = scope.get("client") or ("", 0)
         ctx = CallContext(
             request_id,

@@ -91,6 +91,7 @@ class CsmsEndpoint:
         trace.service, trace.action, trace.rw, trace.api_version = op.service, op.name, op.rw, "v1"
         trace.params = {**fields.path, **fields.query, **fields.body}
         auditing.refuse_while_failing(self._services)
+        auditing.refuse_when_log_full(self._services, trace)
         client = scope.get("client") or ("", 0)
         ctx = CallContext(
             request_id,

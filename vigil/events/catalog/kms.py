@@ -1,4 +1,5 @@
-"""The KMS system events: the 19 of seed 000's table and the two secret-consumer notify events.
+"""The KMS system events: the 19 of seed 000's table, the two secret-consumer notify events, and
+the full log store (Instance:Quota:Log:100%), which Vigil adds.
 
 The catalog names the product "KMS" (as DescribeSystemEventMetaList answers; the CMS Product filter
 is case-insensitive) and payloads carry "kms" (as every seed example does). Levels follow the
@@ -190,7 +191,40 @@ def _quota(
                 "used": str(pct * 10),
             },
         },
-        emitted=resource != "Log",
+    )
+
+
+def _log_full() -> EventSpec:
+    """Instance:Quota:Log:100% — Vigil's own: the seed has no event for a full log store, and what
+    happens then is a deployment's choice (VIGIL_AUDIT_LOG_FULL), which ``action`` names."""
+    user, instance = "1192******18460", "kst***pn8"
+    return event(
+        "Instance:Quota:Log:100%",
+        Level.CRITICAL,
+        NOTIFICATION,
+        NORMAL,
+        "Log analysis log volume has reached 100%",
+        "The log analysis log volume (GB) of a KMS instance reaches its quota (once per crossing, "
+        "re-armed when retention brings it back below): with action stop-logging its data-plane "
+        "records go to the account's trail instead of its log store, with reject-requests "
+        "data-plane calls on its keys and secrets are refused (Rejected.LogStoreFull).",
+        "instance",
+        ("quota", "kmsInstanceId", "used", "action"),
+        {
+            "id": "5d0c7a9e-3b61-4f0e-8c2a-********9d31",
+            "resource_id": arn("cn-hangzhou", user, "instance", instance),
+            "instance_name": instance,
+            "region": "cn-hangzhou",
+            "user": user,
+            "time": 1765526370000,
+            "content": {
+                "eventId": "119***d:8",
+                "quota": "1000",
+                "kmsInstanceId": instance,
+                "used": "1000",
+                "action": "stop-logging",
+            },
+        },
     )
 
 
@@ -579,6 +613,7 @@ EVENTS: list[EventSpec] = [
         instance="kst***pn8",
         time=1765526340000,
     ),
+    _log_full(),
     _quota(
         "Secret",
         70,

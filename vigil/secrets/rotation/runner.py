@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from vigil.audit.model import ServiceEvents
 from vigil.errors import VigilError
 from vigil.iam.service import IamService
 from vigil.keys.crypto import Random
@@ -39,6 +40,7 @@ class Rotations:
         self._webhooks = webhooks
         self._rng = rng
         self._rotators = rotators
+        self.audit: ServiceEvents | None = None
 
     def rotator_for(self, secret_type: SecretType, config: dict[str, Any]) -> Rotator | None:
         """Rds → database, RAMCredentials → access keys, Generic with RotationWebhook → webhook."""
@@ -94,11 +96,29 @@ class Rotations:
         done = 0
         for account_id, name in self._secrets.due_for_rotation():
             try:
-                self.rotate_secret(account_id, name, "Automatic")
+                result = self.rotate_secret(account_id, name, "Automatic")
                 done += 1
             except VigilError as exc:
                 log.warning("automatic rotation of %s failed: %s: %s", name, exc.code, exc.message)
+                self._audit(account_id, name, error=exc)
+            else:
+                self._audit(account_id, name, VersionId=result.version_id)
         return done
+
+    def _audit(self, account_id: str, name: str, error: VigilError | None = None, **details: object) -> None:
+        """An automatic rotation's record in the audit trail (a ServiceEvent), failed or not."""
+        if self.audit is not None:
+            self.audit.record_service_event(
+                account_id,
+                "Kms",
+                "RotateSecret",
+                resource_type="ACS::KMS::Secret",
+                resource_name=name,
+                details={"SecretName": name, "Trigger": "Automatic", **details},
+                error_code=error.code if error else "",
+                # only a RotationFailed's message has been scrubbed of the credentials it may quote
+                error_message=error.message if isinstance(error, RotationFailed) else "",
+            )
 
 
 def register_jobs(scheduler: Scheduler, rotations: Rotations, *, interval_s: float) -> None:

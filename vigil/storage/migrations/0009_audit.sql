@@ -31,9 +31,11 @@ CREATE TABLE audit_records (
     size_bytes INTEGER NOT NULL
 );
 -- Pages are ordered by (event_time_ms, seq), so every index a page is read through ends in those two:
--- the scan yields rows in page order and stops at the LIMIT. The plain one serves a page with no
--- attribute (and an instance's log store); each LookupEvents attribute has its own (EventId: the
--- UNIQUE index above). Errors are rare, so their index holds only them.
+-- the scan yields rows in page order and stops at the LIMIT. The trail (every record, data-plane ones
+-- included) is read through audit_records_trail when a page has no attribute, an instance's log store
+-- through audit_records_time; each LookupEvents attribute has its own (EventId: the UNIQUE index
+-- above). Errors are rare, so their index holds only them.
+CREATE INDEX audit_records_trail ON audit_records (account_id, event_time_ms, seq);
 CREATE INDEX audit_records_time ON audit_records (account_id, instance_id, event_time_ms, seq);
 CREATE INDEX audit_records_service ON audit_records (account_id, service_name, event_time_ms, seq);
 CREATE INDEX audit_records_event_name ON audit_records (account_id, event_name, event_time_ms, seq);
@@ -50,6 +52,8 @@ CREATE INDEX audit_records_instance ON audit_records (instance_id, event_time_ms
 
 -- dialect: sqlite
 -- Full-text terms: an FTS5 index over search_text, kept by triggers (records are never updated).
+-- search_text is already lower-case words split by single spaces, and the ascii tokenizer splits at
+-- ASCII punctuation and spaces only, so its tokens are exactly those words, in any script.
 -- detail=none stores which rows hold a word and nothing else: the LIKE check on search_text decides
 -- phrases, so positions would only cost space and insert time.
 CREATE VIRTUAL TABLE audit_fts USING fts5(
@@ -58,7 +62,7 @@ CREATE VIRTUAL TABLE audit_fts USING fts5(
     content_rowid='seq',
     detail=none,
     columnsize=0,
-    tokenize='unicode61 remove_diacritics 0'
+    tokenize='ascii'
 );
 CREATE TRIGGER audit_fts_insert AFTER INSERT ON audit_records BEGIN
     INSERT INTO audit_fts (rowid, search_text) VALUES (new.seq, new.search_text);
@@ -68,6 +72,6 @@ CREATE TRIGGER audit_fts_delete AFTER DELETE ON audit_records BEGIN
 END;
 
 -- dialect: postgresql
--- Full-text terms: a GIN index over the words of search_text. The text is already split into
--- lower-case words, so the 'simple' configuration keeps each as it is.
-CREATE INDEX audit_records_words ON audit_records USING gin (to_tsvector('simple', search_text));
+-- Full-text terms: a GIN index over the words of search_text, taken as they are (split at the single
+-- spaces between them, no text-search parser: it would split some words its own way, and costs more).
+CREATE INDEX audit_records_words ON audit_records USING gin (array_to_tsvector(string_to_array(btrim(search_text), ' ')));
