@@ -4,6 +4,7 @@ and data-plane calls tied to the KMS instance whose log store keeps them."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,7 +133,7 @@ class CallRecords:
             resource_name,
             "" if error is None else error.code,
             "" if error is None else error.message[:1024],
-            self._redactor.redact(t.params, SENSITIVE_PARAMETERS.get(t.action, frozenset())),
+            _capped(self._redactor.redact(t.params, SENSITIVE_PARAMETERS.get(t.action, frozenset()))),
             self._answer(t),
         ]
         return compact, instance
@@ -144,6 +145,20 @@ class CallRecords:
         answer = {k: v for k, v in t.response.items() if k not in left_out} if left_out else t.response
         redacted: dict[str, Any] = self._redactor.redact(answer, SENSITIVE_ANSWERS.get(t.action, frozenset()))
         return redacted
+
+
+LONG_VALUE = 4096
+"""A request parameter longer than this (a batch of 100 events is about 70 KB) is kept as its first
+512 characters, its length and its SHA-256, so the trail and its word index stay small."""
+
+
+def _capped(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: _cut(v) if isinstance(v, str) and len(v) > LONG_VALUE else v for k, v in params.items()}
+
+
+def _cut(value: str) -> str:
+    digest = hashlib.sha256(value.encode()).hexdigest()
+    return f"{value[:512]}… ({len(value)} characters in all, sha256 {digest})"
 
 
 _COMPACT = (

@@ -5,7 +5,6 @@ for an instance's log store)."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from vigil.audit import store
@@ -19,16 +18,10 @@ from vigil.storage.engine import Database
 log = logging.getLogger("vigil.audit")
 
 
-INDEXER_NICENESS = 10
-"""How far below request handling the indexing thread runs: when the CPUs are saturated, calls are
-served first and indexing falls behind (the journal holds every record; a query catches up first)."""
-
-
 class IndexerThread:
-    def __init__(self, trail: AuditTrail, *, poll_s: float = 0.25, niceness: int = INDEXER_NICENESS) -> None:
+    def __init__(self, trail: AuditTrail, *, poll_s: float = 0.25) -> None:
         self._trail = trail
         self._poll_s = poll_s
-        self._niceness = niceness
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -43,7 +36,6 @@ class IndexerThread:
         self._thread.join(timeout=15)
 
     def _loop(self) -> None:
-        _lower_priority(self._niceness)
         while not self._stop.wait(self._poll_s):
             try:
                 self._trail.catch_up()
@@ -51,16 +43,6 @@ class IndexerThread:
                 log.warning("audit indexing pass failed: %s", exc.message)
             except Exception:
                 log.exception("audit indexing pass crashed")
-
-
-def _lower_priority(niceness: int) -> None:
-    """Lower this thread's CPU priority (Linux schedules threads one by one; elsewhere a no-op)."""
-    if niceness <= 0 or not hasattr(os, "setpriority"):
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-    except OSError as exc:
-        log.info("audit indexing keeps normal priority: %s", exc.strerror)
 
 
 class Retention:

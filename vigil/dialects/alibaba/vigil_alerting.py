@@ -320,8 +320,9 @@ def create_silence(ctx: CallContext, p: Params) -> Result:
     if ("DurationSeconds" in p) == (ends_at is not None):
         raise InvalidArgument("give either EndsAt or DurationSeconds")
     if ends_at is None:
-        start = ctx.services.clock.now_ms() if starts_at is None else starts_at
-        ends_at = start + p.int("DurationSeconds", lo=1, hi=MAX_SILENCE_S) * 1000
+        # one reading of the clock for both ends, so the silence lasts exactly its duration
+        starts_at = ctx.services.clock.now_ms() if starts_at is None else starts_at
+        ends_at = starts_at + p.int("DurationSeconds", lo=1, hi=MAX_SILENCE_S) * 1000
     silence = ctx.services.alerting.service.create_silence(
         ctx.account_id,
         matchers,
