@@ -53,8 +53,7 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
         .read_text()
         .split()
     ]
-    assert len(children) == 3  # two HTTP workers and the background process
-    server.kill9()
+    server.kill9()  # first, so a failed check below cannot leave a server running
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
         time.sleep(0.1)
@@ -67,6 +66,7 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert alive == []
+    assert len(children) == 3  # two HTTP workers and the background process
 
 
 def test_a_killed_background_process_is_replaced_and_delivery_goes_on(tmp_path: Path) -> None:
