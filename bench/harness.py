@@ -233,12 +233,24 @@ class Bench:
                 break
             rate = 2 * size / duration_s
         problems = _problems(self.system, result)
-        cell = Cell(self.system.name, str(operation), connections, result, cpu, size, attempts, problems)
+        settle = self._settle()
+        cell = Cell(
+            self.system.name, str(operation), connections, result, cpu, size, attempts, problems, settle
+        )
         _progress(cell)
         if profile and profile.exists():
             summary = hotspots_markdown(f"{self.system.name} {operation} c{connections}", profile)
             profile.with_suffix(".md").write_text(summary + "\n")
         return cell
+
+    def _settle(self) -> CpuUse | None:
+        """Wait, metered, for what the server deferred during the measurement (VigilSystem.settle)."""
+        settle = getattr(self.system, "settle", None)
+        if settle is None:
+            return None
+        with metered(self.system.pid) as cpu:
+            waited = settle()
+        return None if waited is None else cpu
 
     def _drive(
         self, operation: Operation, connections: int, seconds: int, rate: float

@@ -28,6 +28,9 @@ class Cell:
     pool_size: int
     attempts: int
     problems: tuple[str, ...] = ()
+    settle: CpuUse | None = None
+    """The wait after the measurement until the server had finished what it deferred (Vigil's
+    audit indexing, which waits while the machine is saturated), metered; None if nothing was."""
 
     @property
     def valid(self) -> bool:
@@ -49,6 +52,9 @@ class Cell:
             "valid": self.valid,
             "problems": list(self.problems),
             "wrk": self.result.to_json(),
+            "settle": None
+            if self.settle is None
+            else {"wall_s": round(self.settle.wall_s, 3), "server_cpu_pct": round(self.settle.server_pct, 1)},
         }
 
 

@@ -83,6 +83,10 @@ class Settings:
     """fsync every group of audit records: survives a machine crash, not just a killed process."""
     audit_retention_days: int = 90
     audit_instance_retention_days: int = 180
+    audit_index_max_lag_seconds: float = 60.0
+    """While every core is busy, audit indexing waits up to this long (vigil/audit/pacing.py)."""
+    audit_index_max_lag_mb: int = 256
+    """… and up to this much journal not yet indexed."""
     audit_enabled: bool = True
     """False only to measure what the audit trail costs (bench/audit_encrypt.py): calls are then
     carried out without any record, which no deployment should accept."""
@@ -120,6 +124,8 @@ class Settings:
             audit_retention_days=_int(env, "VIGIL_AUDIT_RETENTION_DAYS", 90),
             audit_instance_retention_days=_int(env, "VIGIL_AUDIT_INSTANCE_RETENTION_DAYS", 180),
             audit_enabled=_switch(env, "VIGIL_AUDIT"),
+            audit_index_max_lag_seconds=_float(env, "VIGIL_AUDIT_INDEX_MAX_LAG_SECONDS", 60.0),
+            audit_index_max_lag_mb=_int(env, "VIGIL_AUDIT_INDEX_MAX_LAG_MB", 256),
             audit_log_full=env.get("VIGIL_AUDIT_LOG_FULL", "stop-logging"),
             audit_log_quota_bytes=(
                 _int(env, "VIGIL_AUDIT_LOG_QUOTA_BYTES", 0) if "VIGIL_AUDIT_LOG_QUOTA_BYTES" in env else None
@@ -171,6 +177,10 @@ class Settings:
         if self.audit_log_full not in LOG_FULL_ACTIONS:
             raise SettingsError(
                 f"VIGIL_AUDIT_LOG_FULL must be one of {', '.join(LOG_FULL_ACTIONS)}, got {self.audit_log_full!r}"
+            )
+        if self.audit_index_max_lag_seconds < 0 or self.audit_index_max_lag_mb < 0:
+            raise SettingsError(
+                "VIGIL_AUDIT_INDEX_MAX_LAG_SECONDS and VIGIL_AUDIT_INDEX_MAX_LAG_MB must not be negative"
             )
         if self.audit_log_quota_bytes is not None and self.audit_log_quota_bytes < 1:
             raise SettingsError("VIGIL_AUDIT_LOG_QUOTA_BYTES must be a positive number of bytes")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
+import time
 from collections.abc import Collection, Mapping
 from importlib.metadata import version
 from pathlib import Path
@@ -49,6 +51,7 @@ class VigilSystem:
         self._port = 0
         self._key_id = ""
         self._ciphertext = ""
+        self._data_dir = Path()
 
     @property
     def port(self) -> int:
@@ -71,7 +74,35 @@ class VigilSystem:
         argv = [venv_command("vigil"), "serve", "--host", "127.0.0.1", "--port", str(self._port)]
         argv += ["--data-dir", str(workdir / "data"), "--workers", str(self.workers)]
         self._child = spawn("vigil", argv, workdir, env)
+        self._data_dir = workdir / "data"
         wait_ready(self._child, f"http://127.0.0.1:{self._port}/healthz")
+
+    def unindexed_bytes(self) -> int:
+        """Audit journal bytes the server has not indexed yet (every segment's size less the
+        offset the indexers committed), read from the data directory."""
+        journal = self._data_dir / "audit-journal"
+        with sqlite3.connect(f"file:{self._data_dir / 'vigil.db'}?mode=ro", uri=True) as db:
+            done = dict(db.execute("SELECT segment, indexed_bytes FROM audit_journal").fetchall())
+        behind = 0
+        for segment in journal.glob("*.jsonl"):
+            try:
+                behind += max(0, segment.stat().st_size - int(done.get(segment.name, 0)))
+            except FileNotFoundError:
+                continue
+        return behind
+
+    def settle(self, timeout_s: float = 300.0) -> float | None:
+        """With the audit trail on, wait until the indexer has caught up with everything the
+        measurement journalled (it waits while the machine is saturated); the seconds it took.
+        None when there is nothing to wait for."""
+        if not self.audit:
+            return None
+        started = time.monotonic()
+        while self.unindexed_bytes() > 0:
+            if time.monotonic() - started > timeout_s:
+                raise RuntimeError(f"the audit indexer did not catch up within {timeout_s:.0f} s")
+            time.sleep(0.05)
+        return time.monotonic() - started
 
     def prepare(self, operations: Collection[Operation]) -> None:
         if CRYPTO & set(operations):

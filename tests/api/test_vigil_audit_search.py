@@ -325,6 +325,20 @@ def test_audit_status_counts_the_records_written(world: World) -> None:
     assert second["Segment"].endswith(".jsonl")
 
 
+def test_audit_status_reports_the_journal_not_yet_indexed(world: World) -> None:
+    trail = world.server.app.services.audit.trail
+    segment = trail.journal.current_segment()
+    assert segment is not None
+    waiting = world.root.vigil("GetAuditStatus")["IndexBacklogBytes"]
+    assert isinstance(waiting, int) and 0 <= waiting <= segment.stat().st_size
+    trail.catch_up()
+    indexed = segment.stat().st_size
+    assert trail.indexer.unindexed_bytes() == 0
+    with segment.open("ab") as f:  # a line the indexer has not seen: 10 bytes wait
+        f.write(b"123456789\n")
+    assert trail.indexer.unindexed_bytes() == segment.stat().st_size - indexed == 10
+
+
 def _fill_the_journals_disk(server: RunningServer) -> None:
     """Point the open journal segment at /dev/full, so the next write fails with ENOSPC."""
     segment = server.app.services.audit.trail.journal.current_segment()

@@ -184,6 +184,8 @@ _COMPACT = (
     "responseElements",
 )
 """The fields of a call's compact form, in order."""
+CALL_TEXT_FIELDS = _COMPACT.index("requestParameters")
+"""The compact form's leading text fields (those before the parameters and the answer)."""
 _IDENTITY = ("type", "principalId", "accountId", "accessKeyId", "userName")
 
 

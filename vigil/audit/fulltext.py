@@ -37,7 +37,7 @@ def words(text: str, *, keep_long: bool = False) -> list[str]:
 def search_text(record: AuditRecord) -> str:
     """What a bare term is matched against: the record's values (not its keys), except the event and
     request ids and the fields every record of an account shares; see docs/audit-query.md."""
-    parts = [
+    scalars = [
         record.event_name,
         record.service_name,
         record.event_source,
@@ -52,8 +52,15 @@ def search_text(record: AuditRecord) -> str:
         record.error_code,
         record.error_message,
     ]
-    _values(record.request_parameters, parts)
-    _values(record.response_elements, parts)
+    return text_of(scalars, record.request_parameters, record.response_elements)
+
+
+def text_of(scalars: list[str], parameters: Any, response: Any) -> str:
+    """The search text of a record whose searchable fields are ``scalars`` (in ``search_text``'s
+    order) and whose request parameters and answer are ``parameters`` and ``response``."""
+    parts = list(scalars)
+    _values(parameters, parts)
+    _values(response, parts)
     text = " ".join(words(" ".join(parts)))
     if len(text) > MAX_SEARCH_CHARS:
         text = text[: max(0, text.rfind(" ", 0, MAX_SEARCH_CHARS + 1))]

@@ -41,6 +41,28 @@ def decode(line: bytes) -> AuditRecord:
     return AuditRecord.from_event(event, event_time_ms=time_ms, instance_id=str(entry["i"]))
 
 
+def row(line: bytes) -> store.RecordRow:
+    """The audit_records row of a journal line: calls (the compact form) straight from the line,
+    events written whole (``encode``) through their AuditRecord. Raises ValueError, KeyError or
+    TypeError for a line that is not one."""
+    entry = orjson.loads(line)
+    time_ms, instance = int(entry["t"]), str(entry["i"])
+    if "c" in entry:
+        return store.call_row(time_ms, instance, entry["c"])
+    record = AuditRecord.from_event(entry["e"], event_time_ms=time_ms, instance_id=instance)
+    return store.record_rows([record])[0]
+
+
+def _rows(segment: str, data: bytes) -> list[store.RecordRow]:
+    rows = []
+    for line in data.splitlines():
+        try:
+            rows.append(row(line))
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("audit journal %s: an unreadable line was skipped (%s)", segment, exc)
+    return rows
+
+
 class Indexer:
     def __init__(self, db: Database, journal: Journal, logs: LogStores | None = None) -> None:
         self._db = db
@@ -67,27 +89,54 @@ class Indexer:
                 self._remove(segment)
         return added
 
-    def _copy_chunk(self, segment: Path) -> tuple[int, bool]:
-        """One transaction's worth of ``segment``: (records added, whether it is indexed to its end)."""
-        with self._db.transaction() as tx:
-            offset = self._offset(tx, segment.name)
+    def backlog_bytes(self) -> int:
+        """Journal bytes written but not yet indexed, as far as this indexer knows (a segment it
+        has not read yet counts whole)."""
+        behind = 0
+        for segment in segments(self._journal.directory):
             try:
-                with segment.open("rb") as f:
-                    f.seek(offset)
-                    data = f.read(CHUNK_BYTES)
+                size = segment.stat().st_size
             except FileNotFoundError:
-                return 0, True
-            end = data.rfind(b"\n") + 1  # a line still being written waits for the next pass
-            if end == 0:
-                self._indexed[segment.name] = offset
-                return 0, True
-            records = []
-            for line in data[:end].splitlines():
-                try:
-                    records.append(decode(line))
-                except (ValueError, KeyError, TypeError) as exc:
-                    log.error("audit journal %s: an unreadable line was skipped (%s)", segment.name, exc)
-            rows = store.record_rows(records)
+                continue
+            behind += max(0, size - self._indexed.get(segment.name, 0))
+        return behind
+
+    def unindexed_bytes(self) -> int:
+        """Journal bytes not yet indexed by any process, from the committed offsets."""
+        with self._db.transaction(write=False) as tx:
+            done = {r["segment"]: int(r["indexed_bytes"]) for r in tx.all("SELECT * FROM audit_journal")}
+        behind = 0
+        for segment in segments(self._journal.directory):
+            try:
+                behind += max(0, segment.stat().st_size - done.get(segment.name, 0))
+            except FileNotFoundError:
+                continue
+        return behind
+
+    def _copy_chunk(self, segment: Path) -> tuple[int, bool]:
+        """One transaction's worth of ``segment``: (records added, whether it is indexed to its end).
+
+        The lines are read and turned into rows before the write transaction, from the offset
+        this indexer last saw committed; inside it the offset is read again, and if another
+        indexer moved it meanwhile the rows are thrown away and the pass starts over from there."""
+        offset = self._indexed.get(segment.name)
+        if offset is None:
+            offset = self._committed_offset(segment.name)
+        try:
+            with segment.open("rb") as f:
+                f.seek(offset)
+                data = f.read(CHUNK_BYTES)
+        except FileNotFoundError:
+            return 0, True
+        end = data.rfind(b"\n") + 1  # a line still being written waits for the next pass
+        if end == 0:  # nothing complete past a committed offset: nobody can have moved it further
+            self._indexed[segment.name] = offset
+            return 0, True
+        rows = _rows(segment.name, data[:end])
+        with self._db.transaction() as tx:
+            if self._offset(tx, segment.name) != offset:  # another indexer got there first
+                self._indexed.pop(segment.name, None)
+                return 0, False
             if self._logs is not None:  # a full instance log store sends its records to the trail
                 rows = self._logs.place(tx, rows)
             store.insert_rows(tx, rows)
@@ -95,7 +144,12 @@ class Indexer:
                 "UPDATE audit_journal SET indexed_bytes = ? WHERE segment = ?", (offset + end, segment.name)
             )
             tx.on_commit(lambda: self._indexed.__setitem__(segment.name, offset + end))
-            return len(records), end == len(data) and len(data) < CHUNK_BYTES
+            return len(rows), end == len(data) and len(data) < CHUNK_BYTES
+
+    def _committed_offset(self, name: str) -> int:
+        with self._db.transaction(write=False) as tx:
+            row = tx.one("SELECT indexed_bytes FROM audit_journal WHERE segment = ?", (name,))
+        return int(row["indexed_bytes"]) if row is not None else 0
 
     def _offset(self, tx: Tx, name: str) -> int:
         lock = " FOR UPDATE" if self._db.dialect == "postgresql" else ""

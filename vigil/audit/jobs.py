@@ -9,6 +9,7 @@ import threading
 
 from vigil.audit import store
 from vigil.audit.log_store import LogStores
+from vigil.audit.pacing import IndexPacer
 from vigil.audit.service import AuditTrail
 from vigil.clock import Clock
 from vigil.errors import VigilError
@@ -19,8 +20,11 @@ log = logging.getLogger("vigil.audit")
 
 
 class IndexerThread:
-    def __init__(self, trail: AuditTrail, *, poll_s: float = 0.25) -> None:
+    """Indexes the journal as it grows, except while the pacer says to wait (vigil/audit/pacing.py)."""
+
+    def __init__(self, trail: AuditTrail, pacer: IndexPacer | None = None, *, poll_s: float = 0.25) -> None:
         self._trail = trail
+        self._pacer = pacer
         self._poll_s = poll_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -38,6 +42,8 @@ class IndexerThread:
     def _loop(self) -> None:
         while not self._stop.wait(self._poll_s):
             try:
+                if self._pacer is not None and self._pacer.should_wait():
+                    continue
                 self._trail.catch_up()
             except VigilError as exc:
                 log.warning("audit indexing pass failed: %s", exc.message)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vigil.audit import fulltext
+from vigil.audit.calls import CALL_TEXT_FIELDS, expand
 from vigil.audit.model import (
     INSTANCE_RETENTION_DAYS,
     MANAGEMENT_RETENTION_DAYS,
@@ -152,6 +153,81 @@ def _row(r: AuditRecord) -> RecordRow:
         r.instance_id,
         record,
         fulltext.search_text(r),
+        len(record.encode()),
+    )
+
+
+def call_row(time_ms: int, instance_id: str, compact: Sequence[Any]) -> RecordRow:
+    """The row of a call's journal line, from its compact form (``calls.expand``) straight to the
+    columns, with no AuditRecord in between: this is what the indexer does for every call. The
+    same as ``_row`` of the record ``indexer.decode`` makes of the line. Raises ValueError for a
+    compact form with the wrong number or kind of fields."""
+    event = expand(time_ms, compact)
+    (
+        request_id,
+        event_name,
+        service_name,
+        event_rw,
+        event_source,
+        source_ip,
+        user_agent,
+        api_version,
+        acs_region,
+        identity_type,
+        principal_id,
+        account_id,
+        access_key_id,
+        user_name,
+        resource_type,
+        resource_name,
+        error_code,
+        error_message,
+    ) = (v if isinstance(v, str) else "" for v in compact[:CALL_TEXT_FIELDS])
+    parameters = event["requestParameters"] or {}
+    if not isinstance(parameters, dict):
+        raise ValueError("a call's requestParameters must be an object")
+    event["requestParameters"] = parameters
+    record = compact_json(event)
+    searched = [
+        event_name,
+        service_name,
+        event_source,
+        acs_region,
+        source_ip,
+        user_agent,
+        principal_id,
+        access_key_id,
+        user_name,
+        resource_type,
+        resource_name,
+        error_code,
+        error_message,
+    ]
+    return (
+        event["eventId"],
+        account_id,
+        time_ms,
+        service_name,
+        event_name,
+        event_rw,
+        event["eventType"],
+        event_source,
+        request_id,
+        acs_region,
+        source_ip,
+        user_agent,
+        identity_type,
+        principal_id,
+        user_name,
+        access_key_id,
+        resource_type,
+        resource_name,
+        error_code,
+        error_message,
+        api_version,
+        instance_id,
+        record,
+        fulltext.text_of(searched, parameters, event["responseElements"]),
         len(record.encode()),
     )
 

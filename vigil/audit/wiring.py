@@ -13,6 +13,7 @@ from vigil.audit.calls import CallRecords
 from vigil.audit.jobs import IndexerThread, Retention, register_jobs
 from vigil.audit.journal import Journal
 from vigil.audit.log_store import LogStores
+from vigil.audit.pacing import IndexPacer, Pacing, ProcStatIdle
 from vigil.audit.redaction import Redactor
 from vigil.audit.service import AuditTrail
 from vigil.clock import Clock
@@ -79,7 +80,9 @@ def build_audit(
         db, clock, settings.audit_retention_days, settings.audit_instance_retention_days, logs
     )
     register_jobs(scheduler, retention, interval_s=settings.job_interval_seconds)
-    return Audit(trail, IndexerThread(trail), retention, settings.audit_enabled)
+    pacing = Pacing(settings.audit_index_max_lag_seconds, settings.audit_index_max_lag_mb * 1024 * 1024)
+    pacer = IndexPacer(ProcStatIdle(), trail.indexer.backlog_bytes, pacing)
+    return Audit(trail, IndexerThread(trail, pacer), retention, settings.audit_enabled)
 
 
 def _key_of_blob(blob: object) -> str:

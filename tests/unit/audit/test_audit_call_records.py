@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import orjson
 import pytest
 
+from vigil.audit import store
 from vigil.audit.calls import CallRecords, CallTrace, expand
-from vigil.audit.indexer import decode
+from vigil.audit.indexer import decode, row
 from vigil.audit.model import AuditRecord
 from vigil.audit.redaction import HASH_PREFIX, Redactor
 from vigil.errors import InvalidArgument
@@ -60,6 +62,19 @@ def test_the_compact_journal_line_expands_to_the_calls_record(calls: CallRecords
     event = expand(trace.started_ms, compact)
     laid_out = AuditRecord.from_event(event, event_time_ms=trace.started_ms).to_event()
     assert compact_json(event) == compact_json(laid_out), "expand lays the event out as to_event does"
+
+
+@pytest.mark.parametrize("trace", TRACES.values(), ids=TRACES.keys())
+def test_the_indexer_makes_the_same_row_straight_from_the_line(calls: CallRecords, trace: CallTrace) -> None:
+    line = calls.line(trace, "1234567890123456")
+    fast = row(line)
+    through_record = store.record_rows([decode(line)])[0]
+    assert fast[0] != through_record[0], "each expansion makes its own event id"
+    record_column = store._INSERT_COLUMNS.index("record")
+    same_id = orjson.loads(fast[record_column]) | {"eventId": through_record[0]}
+    assert fast[1:record_column] == through_record[1:record_column]
+    assert compact_json(same_id) == through_record[record_column]
+    assert fast[record_column + 1 :] == through_record[record_column + 1 :]
 
 
 def test_a_compact_form_of_the_wrong_length_is_refused() -> None:

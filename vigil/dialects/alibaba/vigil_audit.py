@@ -78,9 +78,12 @@ def audit_hash(ctx: CallContext, p: Params) -> Result:
 
 
 def get_audit_status(ctx: CallContext, _: Params) -> Result:
-    """This process's journal: records written, records refused, and whether writes fail now."""
-    status = ctx.services.audit.trail.status()
+    """This process's journal: records written, records refused, and whether writes fail now; and
+    how many journal bytes (every process's) are still waiting to be indexed."""
+    trail = ctx.services.audit.trail
+    status = trail.status()
     return {
+        "IndexBacklogBytes": trail.indexer.unindexed_bytes(),
         "RecordsWritten": status.written,
         "RecordsFailed": status.failures,
         "LastFailure": status.last_failure,

@@ -1,0 +1,92 @@
+"""When the audit indexer works: at once while the machine has CPU to spare, later while calls are
+using every core, and never more than a bounded lag behind.
+
+A call's record is durable in the journal before the call is answered; indexing only copies it into
+``audit_records`` so queries can find it, and a query indexes whatever is missing before it reads.
+So indexing can wait while every core is busy serving calls (it would take its CPU from them) and
+catch up in the next idle moment. It waits at most ``max_lag_s`` seconds and ``max_lag_bytes`` of
+journal, so a burst is absorbed and a sustained overload is indexed anyway.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+BUSY_BELOW = 0.10
+"""The machine counts as saturated while less than this share of its CPU time was idle."""
+
+
+class IdleMeter(Protocol):
+    def idle_share(self) -> float | None:
+        """The share (0 to 1) of the machine's CPU time that was idle since the previous call, or
+        None when it is not known (the first call, or no such counters on this system)."""
+
+
+class ProcStatIdle:
+    """Idle time from the kernel's counters in ``/proc/stat`` (Linux): idle and iowait jiffies
+    against all of them, over every CPU."""
+
+    def __init__(self, path: Path = Path("/proc/stat")) -> None:
+        self._path = path
+        self._last: tuple[int, int] | None = None
+
+    def idle_share(self) -> float | None:
+        try:
+            with self._path.open("rb") as f:
+                fields = f.readline().split()
+        except OSError:
+            return None
+        if len(fields) < 6 or fields[0] != b"cpu":
+            return None
+        counts = [int(x) for x in fields[1:]]
+        now = (counts[3] + counts[4], sum(counts[:8]))  # idle + iowait; user … steal
+        last, self._last = self._last, now
+        if last is None or now[1] <= last[1]:
+            return None
+        return (now[0] - last[0]) / (now[1] - last[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    max_lag_s: float = 60.0
+    max_lag_bytes: int = 256 * 1024 * 1024
+
+
+class IndexPacer:
+    """Decides, pass by pass, whether the indexer waits. ``backlog`` gives the journal bytes not
+    yet indexed; ``clock`` is monotonic seconds."""
+
+    def __init__(
+        self,
+        meter: IdleMeter,
+        backlog: Callable[[], int],
+        pacing: Pacing | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._meter = meter
+        self._backlog = backlog
+        self.pacing = pacing or Pacing()
+        self._clock = clock
+        self._waiting_since: float | None = None
+        self.deferred_passes = 0
+
+    def should_wait(self) -> bool:
+        """True while there is a backlog, the machine is saturated and the lag is within bounds."""
+        idle = self._meter.idle_share()  # read every pass, so each reading covers one poll interval
+        backlog = self._backlog()
+        saturated = idle is not None and idle < BUSY_BELOW
+        if backlog == 0 or not saturated:
+            self._waiting_since = None
+            return False
+        now = self._clock()
+        if self._waiting_since is None:
+            self._waiting_since = now
+        if now - self._waiting_since >= self.pacing.max_lag_s or backlog >= self.pacing.max_lag_bytes:
+            self._waiting_since = None
+            return False
+        self.deferred_passes += 1
+        return True
