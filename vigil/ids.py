@@ -35,6 +35,14 @@ def request_id() -> str:
     return str(uuid.UUID(bytes=_fast.bytes(16), version=4)).upper()
 
 
+def random_uuid() -> str:
+    """A random (version 4) UUID in its usual lower-case form, from the buffered CSPRNG: what
+    ``str(uuid.uuid4())`` gives, at less than half the cost (no system call, no UUID object)."""
+    h = _fast.bytes(16).hex()
+    variant = "89ab"[int(h[16], 16) & 3]  # the two top bits of the clock sequence are 10
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+
+
 def access_key_id() -> str:
     return "LTAI" + random_text(20, _ALNUM)
 

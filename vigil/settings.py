@@ -72,7 +72,7 @@ class Settings:
     """Three months of delivery records, however the months fall."""
     delivery_attempts: int = 5
     delivery_backoff_seconds: float = 2.0
-    delivery_lease_seconds: float = 30.0
+    delivery_lease_seconds: float = 60.0
     smtp_url: Secret | None = None
     """smtp://[user:password@]host[:port][?from=addr&starttls=1], or smtps:// for implicit TLS."""
     redis_url: str | None = None
@@ -115,7 +115,7 @@ class Settings:
             notification_retention_days=_int(env, "VIGIL_NOTIFICATION_RETENTION_DAYS", 92),
             delivery_attempts=_int(env, "VIGIL_DELIVERY_ATTEMPTS", 5),
             delivery_backoff_seconds=_float(env, "VIGIL_DELIVERY_BACKOFF_SECONDS", 2.0),
-            delivery_lease_seconds=_float(env, "VIGIL_DELIVERY_LEASE_SECONDS", 30.0),
+            delivery_lease_seconds=_float(env, "VIGIL_DELIVERY_LEASE_SECONDS", 60.0),
             smtp_url=_secret(env.get("VIGIL_SMTP_URL")),
             redis_url=env.get("VIGIL_REDIS_URL"),
             nats_url=env.get("VIGIL_NATS_URL"),

@@ -18,7 +18,7 @@ from vigil.alerting.model import DeliveryStatus, NotificationRecord
 from vigil.alerting.notifiers import Notifiers
 from vigil.alerting.notifiers.base import Channel, Message, Outcome, Reason
 from vigil.clock import Clock
-from vigil.storage.engine import Database
+from vigil.storage.engine import Database, Tx
 
 log = logging.getLogger("vigil.alerting")
 
@@ -31,7 +31,9 @@ class DeliveryOptions:
     max_backoff_s: float = 600.0
     jitter: float = 0.2
     """Each wait is stretched or shrunk by up to this fraction, so retries of a storm spread out."""
-    lease_s: float = 30.0
+    lease_s: float = 60.0
+    """How long a pass's records stay leased to this node. A pass of CLAIM records takes at most
+    CLAIM / senders rounds of sends, each at most twice the notifier timeout (10 s): 40 s."""
     senders: int = 8
 
     def backoff_ms(self, attempts: int, draw: float) -> int:
@@ -41,8 +43,12 @@ class DeliveryOptions:
 
 
 CLAIM = 16
-"""Records leased per pass: twice the senders, so the pool stays busy, and few enough that a crash
-between the sends and the one transaction recording their outcomes repeats little."""
+"""Records leased per pass: twice the senders, so the pool stays busy. It does not grow when many
+records are due, for two reasons. The lease must outlast the pass: a send may take up to twice
+the notifier timeout, and each further round of the pool adds that again, while a node whose lease
+ran out has its records sent again by another. And a crash between the sends and the transaction
+recording their outcomes repeats up to a claim's worth of sends. ``deliver_all`` saves the
+transactions instead: it records a pass's outcomes and leases the next pass in one."""
 
 
 def _wall_ms() -> int:
@@ -76,18 +82,8 @@ class Deliveries:
             if not records.any_due(tx, now, wall):
                 return 0
         with self._db.transaction() as tx:
-            due = records.claim_due(
-                tx,
-                self._db.dialect,
-                self.holder,
-                now,
-                wall,
-                wall + int(self.options.lease_s * 1000),
-                limit,
-                notification_id,
-            )
-        outcomes = list(self._pool.map(self.send, due))
-        self._record(due, outcomes)
+            due = self._claim(tx, limit, notification_id)
+        self._record(due, list(self._pool.map(self.send, due)))
         return len(due)
 
     def deliver_notification(self, notification_id: str) -> int:
@@ -95,10 +91,28 @@ class Deliveries:
         return self.deliver_due(100, notification_id=notification_id)
 
     def deliver_all(self) -> int:
+        """Send pass after pass until nothing is due; returns how many were sent. Each pass's
+        outcomes are written in the transaction that leases the next pass, so a busy stream of
+        records costs one write transaction per pass instead of two; when the last pass ends,
+        nothing is left leased."""
+        now, wall = self._clock.now_ms(), _wall_ms()
+        with self._db.transaction(write=False) as tx:  # an idle poll never takes the writer lock
+            if not records.any_due(tx, now, wall):
+                return 0
+        with self._db.transaction() as tx:
+            due = self._claim(tx, CLAIM)
         total = 0
-        while sent := self.deliver_due():
-            total += sent
+        while due:
+            total += len(due)
+            due = self._record(due, list(self._pool.map(self.send, due)), then_claim=CLAIM)
         return total
+
+    def _claim(self, tx: Tx, limit: int, notification_id: str | None = None) -> list[NotificationRecord]:
+        wall = _wall_ms()
+        lease_until = wall + int(self.options.lease_s * 1000)
+        return records.claim_due(
+            tx, self._db.dialect, self.holder, self._clock.now_ms(), wall, lease_until, limit, notification_id
+        )
 
     def next_due_ms(self) -> int | None:
         with self._db.transaction(write=False) as tx:
@@ -109,7 +123,7 @@ class Deliveries:
         message = Message.stored(record.record_id, record.subject, record.content)
         try:
             notifier = self._notifiers.get(Channel(record.channel))
-        except ValueError:
+        except (ValueError, KeyError):  # not a channel at all, or one this server has no notifier for
             return Outcome.invalid(f"channel {record.channel!r} is not available")
         try:
             return notifier.send(record.address, message)
@@ -120,28 +134,34 @@ class Deliveries:
             )
             return Outcome.failure(Reason.NETWORK, f"the {record.channel} notifier failed unexpectedly", 0.0)
 
-    def _record(self, due: list[NotificationRecord], outcomes: list[Outcome]) -> None:
-        """Write a batch's outcomes in one transaction (senders never queue for the writer lock)."""
+    def _record(
+        self, due: list[NotificationRecord], outcomes: list[Outcome], *, then_claim: int = 0
+    ) -> list[NotificationRecord]:
+        """Write a batch's outcomes in one transaction and one statement (senders never queue for
+        the writer lock), then lease up to ``then_claim`` more records in the same transaction;
+        returns those. A record whose lease ran out meanwhile is left to its new holder."""
         now = self._clock.now_ms()
-        with self._db.transaction() as tx:
-            for record, outcome in zip(due, outcomes, strict=True):
-                status, next_at = self._next(record, outcome, now)
-                changed = records.finish(
-                    tx,
-                    record.record_id,
-                    self.holder,
-                    status=status,
-                    attempts=record.attempts + 1,
-                    reason=outcome.reason.value,
-                    error=outcome.error,
-                    latency_ms=round(outcome.latency_ms, 3),
-                    next_attempt_at=next_at,
-                    now=now,
+        finished = []
+        for record, outcome in zip(due, outcomes, strict=True):
+            status, next_at = self._next(record, outcome, now)
+            finished.append(
+                records.Finished(
+                    record.seq,
+                    status,
+                    record.attempts + 1,
+                    outcome.reason.value,
+                    outcome.error,
+                    round(outcome.latency_ms, 3),
+                    next_at,
                 )
-                if not changed:
-                    log.warning(
-                        "record %s: the lease ran out before the outcome was written", record.record_id
-                    )
+            )
+        with self._db.transaction() as tx:
+            written = records.finish_many(tx, self.holder, finished, now)
+            following = self._claim(tx, then_claim) if then_claim else []
+        for record in due:
+            if record.seq not in written:
+                log.warning("record %s: the lease ran out before the outcome was written", record.record_id)
+        return following
 
     def _next(self, record: NotificationRecord, outcome: Outcome, now: int) -> tuple[DeliveryStatus, int]:
         attempts = record.attempts + 1

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
 from typing import Any
 
 from vigil.alerting.notifiers.base import safe_origin
@@ -48,7 +47,7 @@ class NotificationState(StrEnum):
     RESOLVED = "RESOLVED"
 
 
-@dataclass(frozen=True)  # no slots: payload and search_text are computed once, on first use
+@dataclass(frozen=True)  # no slots: payload and search_text are kept in __dict__ on first use
 class AlertEvent:
     """A system or custom event as the alerting stages see it."""
 
@@ -66,9 +65,17 @@ class AlertEvent:
     content: dict[str, Any]
     source: SystemEvent | CustomEvent = field(repr=False, compare=False)
 
-    @cached_property
+    @property
     def payload(self) -> dict[str, Any]:
         """The JSON a webhook receives: the seed format for system events."""
+        # Kept in the instance dict by hand: functools.cached_property takes a lock on every
+        # first use (Python 3.11), which the dispatcher pays once per notification.
+        known: dict[str, Any] | None = self.__dict__.get("_payload")
+        if known is None:
+            known = self.__dict__["_payload"] = self._payload()
+        return known
+
+    def _payload(self) -> dict[str, Any]:
         s = self.source
         if isinstance(s, SystemEvent):
             return s.payload()
@@ -81,11 +88,15 @@ class AlertEvent:
             "content": s.content,
         }
 
-    @cached_property
+    @property
     def search_text(self) -> str:
         """What CustomFilters keywords look in (computed only when a pattern has keywords)."""
-        s = self.source
-        return s.search_text() if isinstance(s, SystemEvent) else f"{s.name} {s.content}".lower()
+        known: str | None = self.__dict__.get("_search_text")
+        if known is None:
+            s = self.source
+            known = s.search_text() if isinstance(s, SystemEvent) else f"{s.name} {s.content}".lower()
+            self.__dict__["_search_text"] = known
+        return known
 
     @classmethod
     def of_system(cls, e: SystemEvent) -> AlertEvent:
@@ -160,13 +171,14 @@ class Target:
 
     @property
     def name(self) -> str:
-        p = self.params
-        return {
-            TargetKind.CONTACT_GROUP: p.get("ContactGroupName", ""),
-            TargetKind.WEBHOOK: safe_origin(p.get("Url", "")),  # a token in the path or query stays out
-            TargetKind.LOG: f"{p.get('Project', '')}/{p.get('LogStore', '')}",
-            TargetKind.QUEUE: p.get("Queue") or p.get("Topic", ""),
-        }[self.kind]
+        p, kind = self.params, self.kind
+        if kind is TargetKind.WEBHOOK:
+            return safe_origin(p.get("Url", ""))  # a token in the path or query stays out
+        if kind is TargetKind.CONTACT_GROUP:
+            return p.get("ContactGroupName", "")
+        if kind is TargetKind.LOG:
+            return f"{p.get('Project', '')}/{p.get('LogStore', '')}"
+        return p.get("Queue") or p.get("Topic", "")
 
 
 @dataclass(frozen=True, slots=True)

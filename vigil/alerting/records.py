@@ -6,13 +6,13 @@ at once; a node that dies mid-send loses the lease and the record is sent again 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from vigil.alerting.model import DeliveryStatus, NotificationRecord, NotificationState
-from vigil.events.model import compact_json
+from vigil.events.model import compact_json, parse_json
 from vigil.storage.engine import Row, Tx
 
 _dump = compact_json
@@ -249,7 +249,7 @@ def _record(r: Row) -> NotificationRecord:
         r["target_id"],
         r["target_name"],
         r["channel"],
-        json.loads(r["address"]),
+        parse_json(r["address"]),
         r["subject"],
         r["content"],
         DeliveryStatus(r["status"]),
@@ -288,25 +288,52 @@ def claim_due(
     return [_record(r) for r in rows]
 
 
-def finish(
-    tx: Tx,
-    record_id: str,
-    holder: str,
-    *,
-    status: DeliveryStatus,
-    attempts: int,
-    reason: str,
-    error: str,
-    latency_ms: float | None,
-    next_attempt_at: int,
-    now: int,
-) -> int:
-    """Record an attempt's outcome; a no-op (0) if this node no longer holds the lease."""
-    return tx.execute(
-        "UPDATE notification_records SET status = ?, attempts = ?, reason = ?, last_error = ?, latency_ms = ?, "
-        "next_attempt_at = ?, updated_at = ?, lease_holder = '', lease_until = 0 "
-        "WHERE record_id = ? AND lease_holder = ?",
-        (status.value, attempts, reason, error, latency_ms, next_attempt_at, now, record_id, holder),
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """One attempt's outcome, to be written over the leased record ``seq``."""
+
+    seq: int
+    status: DeliveryStatus
+    attempts: int
+    reason: str
+    error: str
+    latency_ms: float | None
+    next_attempt_at: int
+
+
+_FINISH_ROWS = 500
+"""Outcomes per statement: 7 parameters each stays far below either engine's limit."""
+
+
+def finish_many(tx: Tx, holder: str, outcomes: Sequence[Finished], now: int) -> set[int]:
+    """Record attempts' outcomes, one statement per 500; returns the ``seq`` of the records
+    written. A record this node no longer holds the lease of is left as it is (and not returned)."""
+    written: set[int] = set()
+    for start in range(0, len(outcomes), _FINISH_ROWS):
+        chunk = outcomes[start : start + _FINISH_ROWS]
+        params: list[Any] = [now]
+        for f in chunk:
+            params += (f.seq, f.status.value, f.attempts, f.reason, f.error, f.latency_ms, f.next_attempt_at)
+        params.append(holder)
+        rows = tx.all(_finish_sql(len(chunk)), params)
+        written.update(int(r["seq"]) for r in rows)
+    return written
+
+
+@lru_cache(maxsize=64)
+def _finish_sql(n: int) -> str:
+    # One joined UPDATE (SQLite 3.33+, PostgreSQL): the lease check stays in its WHERE, so a
+    # record another node took over meanwhile is skipped row by row, as a single UPDATE would.
+    # The casts give PostgreSQL the column types when every value of a column is NULL or text.
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * n)
+    return (
+        "UPDATE notification_records SET status = CAST(v.column2 AS TEXT), "
+        "attempts = CAST(v.column3 AS INTEGER), reason = CAST(v.column4 AS TEXT), "
+        "last_error = CAST(v.column5 AS TEXT), latency_ms = CAST(v.column6 AS DOUBLE PRECISION), "
+        "next_attempt_at = CAST(v.column7 AS BIGINT), updated_at = ?, lease_holder = '', lease_until = 0 "
+        f"FROM (VALUES {values}) AS v "
+        "WHERE notification_records.seq = CAST(v.column1 AS BIGINT) AND notification_records.lease_holder = ? "
+        "RETURNING notification_records.seq"
     )
 
 

@@ -6,6 +6,7 @@ inside it, so an event and its pending notifications commit together or not at a
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -102,15 +103,22 @@ def _keywords_alone(source: Source) -> tuple[str, ...] | None:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """How to match a system event of one product and name: the candidates that take every such
-    event, those that take it when one of their keywords occurs in it (each distinct keyword is
-    looked for once), and the rest, asked one by one. Answers come in candidate order.
+    event, those that take it when one of their keywords occurs in it, and the rest, asked one by
+    one. Answers come in candidate order.
+
+    The keywords are found in one scan of the event's text, whatever their number: a regular
+    expression tries them, longest first, at every position. At a position, every keyword that
+    occurs there is a prefix of the longest one, so each keyword stands for the sources of itself
+    and of every keyword it starts with.
 
     A single-pattern source is a candidate only if its pattern's product and name lists admit the
     event's, so for those only the remaining conditions are left to check."""
 
     candidates: tuple[Source, ...]
     always: tuple[Source, ...]
-    by_keyword: tuple[tuple[str, tuple[Source, ...]], ...]
+    keywords: re.Pattern[str] | None
+    by_keyword: dict[str, tuple[Source, ...]]
+    """For each keyword, the sources taking it or any keyword it starts with."""
     asked: tuple[Source, ...]
     rank: dict[int, int]
 
@@ -123,28 +131,42 @@ class _Plan:
             keywords = _keywords_alone(source)
             if keywords is None:
                 asked.append(source)
-            elif not keywords:
+            elif not keywords or "" in keywords:  # "" occurs in every text
                 always.append(source)
             else:
                 for keyword in keywords:
                     keyed.setdefault(keyword, []).append(source)
-        by_keyword = tuple((k, tuple(v)) for k, v in keyed.items())
         rank = {id(s): i for i, s in enumerate(candidates)}
-        return cls(candidates, tuple(always), by_keyword, tuple(asked), rank)
+        keywords_re, by_keyword = _keyword_index(keyed)
+        return cls(candidates, tuple(always), keywords_re, by_keyword, tuple(asked), rank)
 
     def taking(self, event: AlertEvent) -> list[Source]:
         """The candidates that take this system event (``takes`` is true), in candidate order."""
         found = list(self.always)
-        if self.by_keyword:
-            text = event.search_text
-            for keyword, sources in self.by_keyword:
-                if keyword in text:
-                    found += sources
+        if self.keywords is not None:
+            for m in self.keywords.finditer(event.search_text):
+                found += self.by_keyword[m.group(1)]
         found += [s for s in self.asked if s.takes(event)]
         if len(found) < 2:
             return found
         unique = {id(s): s for s in found}
         return sorted(unique.values(), key=lambda s: self.rank[id(s)])
+
+
+def _keyword_index(
+    keyed: dict[str, list[Source]],
+) -> tuple[re.Pattern[str] | None, dict[str, tuple[Source, ...]]]:
+    """The scan for these keywords, and each keyword's sources with those of its prefixes."""
+    if not keyed:
+        return None, {}
+    by_keyword: dict[str, tuple[Source, ...]] = {}
+    for keyword in keyed:
+        sources = [s for end in range(1, len(keyword) + 1) for s in keyed.get(keyword[:end], ())]
+        by_keyword[keyword] = tuple({id(s): s for s in sources}.values())
+    longest_first = sorted(keyed, key=lambda k: (-len(k), k))
+    # A lookahead matches nothing, so finditer tries every position, overlaps included.
+    pattern = re.compile("(?=(" + "|".join(re.escape(k) for k in longest_first) + "))")
+    return pattern, by_keyword
 
 
 def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:

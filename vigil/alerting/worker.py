@@ -89,6 +89,9 @@ class AlertWorker:
         return done
 
     def start(self) -> None:
+        """Start the thread; a no-op while it runs already (two would dispatch out of order)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
         self._thread = threading.Thread(target=self._loop, name="vigil-alerting", daemon=True)
         self._thread.start()
 

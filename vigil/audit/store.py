@@ -344,12 +344,20 @@ def _page(
     limit: int,
     after: Cursor | None,
 ) -> Page:
-    clauses += ["event_time_ms >= ?", "event_time_ms < ?"]
-    params += [start_ms, end_ms]
     forward = direction is Direction.FORWARD
     if after is not None:
-        clauses.append(f"(event_time_ms, seq) {'>' if forward else '<'} (?, ?)")
+        # Past the cursor, as a narrower time range and the rows of its one millisecond left out:
+        # a row-value comparison would lead SQLite's planner to the trail's index instead of the
+        # attribute's (seen as a 10x slower second page of LookupEvents by EventName).
+        if forward:
+            start_ms = max(start_ms, after.event_time_ms)
+            clauses.append("NOT (event_time_ms = ? AND seq <= ?)")
+        else:
+            end_ms = min(end_ms, after.event_time_ms + 1)
+            clauses.append("NOT (event_time_ms = ? AND seq >= ?)")
         params += [after.event_time_ms, after.seq]
+    clauses += ["event_time_ms >= ?", "event_time_ms < ?"]
+    params += [start_ms, end_ms]
     order = "ASC" if forward else "DESC"
     rows = tx.all(
         f"{_SELECT} WHERE {' AND '.join(clauses)} ORDER BY event_time_ms {order}, seq {order} LIMIT ?",

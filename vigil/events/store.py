@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from vigil.events.model import CustomEvent, SystemEvent, compact_json
+from vigil.events.model import CustomEvent, SystemEvent, compact_json, parse_json
 from vigil.events.query import EventFilter, Keywords
 from vigil.storage.engine import Row, Tx
 
@@ -30,7 +29,7 @@ def _event(r: Row) -> SystemEvent:
         r["instance_name"],
         r["region_id"],
         r["time_ms"],
-        json.loads(r["content"]),
+        parse_json(r["content"]),  # orjson: the dispatcher reads a batch of events per pass
         bool(r["is_drill"]),
         r["source"],
         r["seq"],

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -69,6 +70,9 @@ def _serve_here(settings: Settings, shared: ProcessShared, background: _Supervis
         app.close()
 
 
+BACKGROUND_SWITCH_S = 0.0005
+
+
 def _background(settings: Settings, shared: ProcessShared, parent: int) -> None:
     """The background process: periodic jobs and the alerting worker, until SIGTERM."""
     stop = threading.Event()
@@ -77,6 +81,10 @@ def _background(settings: Settings, shared: ProcessShared, parent: int) -> None:
     _die_with_parent()
     if os.getppid() != parent:
         return
+    # The threads here take turns on the database's write lock, and one that holds it must get the
+    # interpreter back after every statement; with the default 5 ms switch interval it could wait
+    # that long behind a thread parsing audit lines or sending a webhook, lock held all the while.
+    sys.setswitchinterval(BACKGROUND_SWITCH_S)
     app = build(settings, shared=shared, start_jobs=True, start_alerting=True)
     try:
         while not stop.wait(1.0):

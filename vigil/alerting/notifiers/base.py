@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
@@ -141,6 +142,7 @@ def clip(text: str) -> str:
     return line if len(line) <= _ERROR_LIMIT else line[: _ERROR_LIMIT - 1] + "…"
 
 
+@lru_cache(maxsize=4096)  # pure, and asked for every notification of a webhook target
 def safe_origin(url: str, *, path: bool = True) -> str:
     """``scheme://host:port/path`` of a URL: no userinfo, query or fragment.
 
@@ -158,6 +160,7 @@ def safe_origin(url: str, *, path: bool = True) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path if path else ''}"
 
 
+@lru_cache(maxsize=4096)  # pure, and asked for every notification of a webhook or chat target
 def url_problem(url: str | None, schemes: frozenset[str]) -> str | None:
     """Why ``url`` is not a usable absolute URL with one of ``schemes``, or None."""
     if not url:

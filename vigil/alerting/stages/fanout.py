@@ -3,9 +3,9 @@ written in the dispatching transaction; INVALID targets are recorded as such and
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
+from vigil import ids
 from vigil.alerting import messages, records
 from vigil.alerting.model import Candidate, DeliveryStatus, NotificationRecord, NotificationState
 from vigil.alerting.patterns import EventRule
@@ -24,14 +24,20 @@ class Fanout:
     def run(self, d: Dispatch, batch: list[Candidate]) -> list[Candidate]:
         notifications: list[records.Notification] = []
         deliveries: list[NotificationRecord] = []
+        # A source's addresses, worked out once per pass: the pass is one transaction, so a
+        # contact group reads the same every time, and the checks of an address are pure.
+        resolved: dict[tuple[str, str, str], list[Address]] = {}
         for c in batch:
             source = d.source_of(c)
             if source is None:  # deleted after the event matched it
                 continue
-            notification_id = str(uuid.uuid4())
-            addresses = [
-                a for t in source.targets for a in self._resolver.resolve(d.tx, c.event.account_id, t)
-            ]
+            notification_id = ids.random_uuid()
+            key = (c.event.account_id, c.source_kind, c.source_name)
+            addresses = resolved.get(key)
+            if addresses is None:
+                addresses = resolved[key] = [
+                    a for t in source.targets for a in self._resolver.resolve(d.tx, c.event.account_id, t)
+                ]
             body, owed = delivery_records(d, c, notification_id, addresses)
             deliveries += owed
             notifications.append(self._notification(notification_id, c, source, body, d.now))
@@ -79,40 +85,41 @@ def delivery_records(
     """The content as JSON, and one PENDING (or INVALID) record per address carrying it."""
     content = c.content()
     body = compact_json(content)
-    spec = CATALOG.get(c.event.name)
-    trigger = spec.csms_trigger if spec is not None and spec.csms_trigger else c.event.name
+    event, now = c.event, d.now
+    spec = CATALOG.get(event.name)
+    trigger = spec.csms_trigger if spec is not None and spec.csms_trigger else event.name
     subject = messages.subject(content)
-    owed = []
-    for a in addresses:
-        status = DeliveryStatus.INVALID if a.problem else DeliveryStatus.PENDING
-        owed.append(
-            NotificationRecord(
-                str(uuid.uuid4()),
-                c.event.account_id,
-                notification_id,
-                c.event.event_id,
-                c.event.name,
-                trigger,
-                c.event.resource_id,
-                str(c.event.content.get("secretName", "")),
-                str(c.event.content.get("secretType", "")),
-                c.source_kind.value,
-                c.source_name,
-                a.target_kind,
-                a.target_id,
-                a.target_name,
-                a.channel,
-                a.address,
-                subject,
-                body,
-                status,
-                0,
-                "misconfigured" if a.problem else "",
-                a.problem or "",
-                None,
-                d.now,
-                d.now,
-                d.now,
-            )
+    secret_name = str(event.content.get("secretName", ""))
+    secret_type = str(event.content.get("secretType", ""))
+    source_kind = c.source_kind.value
+    return body, [
+        NotificationRecord(
+            ids.random_uuid(),
+            event.account_id,
+            notification_id,
+            event.event_id,
+            event.name,
+            trigger,
+            event.resource_id,
+            secret_name,
+            secret_type,
+            source_kind,
+            c.source_name,
+            a.target_kind,
+            a.target_id,
+            a.target_name,
+            a.channel,
+            a.address,
+            subject,
+            body,
+            DeliveryStatus.INVALID if a.problem else DeliveryStatus.PENDING,
+            0,
+            "misconfigured" if a.problem else "",
+            a.problem or "",
+            None,
+            now,
+            now,
+            now,
         )
-    return body, owed
+        for a in addresses
+    ]
