@@ -4,6 +4,7 @@ and data-plane calls tied to the KMS instance whose log store keeps them."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -231,15 +232,24 @@ def _identity_type(p: Principal | None) -> str:
     return "root-account" if p.is_root else "ram-user"
 
 
+@functools.lru_cache(maxsize=4096)
+def _arn_resource(arn: str) -> tuple[str, str] | None:
+    """(ACS::KMS::Key, key-…) of an ARN naming one resource, else None (calls come many to a key)."""
+    parts = arn.split(":", 4)
+    if len(parts) == 5 and "/" in parts[4]:
+        kind, _, name = parts[4].partition("/")
+        if name and name != "*":
+            return f"ACS::{parts[1].upper()}::{_KINDS.get(kind, kind.capitalize())}", name
+    return None
+
+
 def resource_of(t: CallTrace) -> tuple[str, str]:
     """The resource as ActionTrail names it (ACS::KMS::Key, key-…) from the authorised ARN, else
     from the parameters or the answer; ("", "") for calls about no one resource."""
     for arn in reversed(t.resources):
-        parts = arn.split(":", 4)
-        if len(parts) == 5 and "/" in parts[4]:
-            kind, _, name = parts[4].partition("/")
-            if name and name != "*":
-                return f"ACS::{parts[1].upper()}::{_KINDS.get(kind, kind.capitalize())}", name
+        named = _arn_resource(arn)
+        if named is not None:
+            return named
     for source in (t.response or {}, t.params):
         for key, kind in (("KeyId", "ACS::KMS::Key"), ("SecretName", "ACS::KMS::Secret")):
             value = source.get(key)

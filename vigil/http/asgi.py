@@ -33,9 +33,18 @@ async def read_body(receive: Receive, limit: int = MAX_BODY) -> bytes:
             return b"".join(chunks)
 
 
+_HEADERS = "vigil.headers"
+"""Where ``headers`` keeps its answer in the scope: the audit trail and the endpoint both read it."""
+
+
 def headers(scope: Scope) -> dict[str, str]:
-    """Lower-case names to values (latin-1, as ASGI delivers them); repeated headers joined with ','."""
+    """Lower-case names to values (latin-1, as ASGI delivers them); repeated headers joined with ','.
+    Made once per request; callers must not change it."""
+    known: dict[str, str] | None = scope.get(_HEADERS)
+    if known is not None:
+        return known
     out: dict[str, str] = {}
+    scope[_HEADERS] = out
     for raw_name, raw_value in scope["headers"]:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
