@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vigil.audit.pacing import BUSY_BELOW, IndexPacer, Pacing, ProcStatIdle
+from vigil.audit.pacing import SPARE_CORES, IndexPacer, Pacing, ProcStatIdle
 
 
 class ScriptedIdle:
@@ -35,6 +35,7 @@ def _pacer(shares: list[float | None], backlog: list[int], clock: Clock, **pacin
         lambda: backlog[0],
         Pacing(max_lag_s=pacing.get("max_lag_s", 60.0), max_lag_bytes=int(pacing.get("max_lag_bytes", 1000))),
         clock,
+        cpus=2,
     )
 
 
@@ -54,7 +55,7 @@ def test_an_unknown_idle_share_never_waits() -> None:
 
 def test_a_saturated_machine_waits_until_the_lag_reaches_its_time_bound() -> None:
     clock = Clock()
-    pacer = _pacer([BUSY_BELOW / 2], [10], clock, max_lag_s=30.0)
+    pacer = _pacer([0.01], [10], clock, max_lag_s=30.0)
     assert pacer.should_wait() is True
     clock.now += 29.9
     assert pacer.should_wait() is True
@@ -84,15 +85,34 @@ def _stat(path: Path, user: int, idle: int, iowait: int) -> None:
     path.write_text(f"cpu  {user} 0 0 {idle} {iowait} 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
 
 
+def test_the_threshold_is_most_of_one_core_whatever_the_number_of_cores() -> None:
+    for cpus, busy, spare in ((1, 0.70, 0.80), (2, 0.35, 0.40), (8, 0.09, 0.10)):
+        assert SPARE_CORES / cpus < spare and busy < SPARE_CORES / cpus
+        waits = IndexPacer(ScriptedIdle([busy]), lambda: 1, cpus=cpus)
+        runs = IndexPacer(ScriptedIdle([spare]), lambda: 1, cpus=cpus)
+        assert (waits.should_wait(), runs.should_wait()) == (True, False), cpus
+
+
 def test_proc_stat_idle_share_is_idle_and_iowait_over_all_time(tmp_path: Path) -> None:
     stat = tmp_path / "stat"
     _stat(stat, user=1000, idle=500, iowait=0)
-    meter = ProcStatIdle(stat)
+    meter = ProcStatIdle(stat, own_cpu=lambda: 0.0)
     assert meter.idle_share() is None, "the first reading has nothing to compare with"
     _stat(stat, user=1090, idle=505, iowait=5)
     assert meter.idle_share() == pytest.approx(10 / 100)
     _stat(stat, user=1090, idle=605, iowait=5)
     assert meter.idle_share() == pytest.approx(1.0)
+
+
+def test_what_the_indexer_used_itself_counts_as_spare(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    used = [0.0]
+    meter = ProcStatIdle(stat, own_cpu=lambda: used[0])
+    _stat(stat, user=1000, idle=500, iowait=0)
+    assert meter.idle_share() is None
+    _stat(stat, user=1100, idle=500, iowait=0)  # 100 busy jiffies, 30 of them the indexer's own
+    used[0] += 30 / meter._ticks
+    assert meter.idle_share() == pytest.approx(30 / 100)
 
 
 def test_proc_stat_that_is_missing_or_unreadable_gives_no_share(tmp_path: Path) -> None:
