@@ -68,6 +68,7 @@ from vigil.secrets.rotation.runner import Rotations
 from vigil.secrets.rotation.webhook import WebhookRotator
 from vigil.secrets.service import SecretService
 from vigil.settings import Settings
+from vigil.storage import statistics
 from vigil.storage.engine import Database, connect
 from vigil.storage.migrations import migrate
 from vigil.webhooks import WebhookSender
@@ -215,6 +216,7 @@ def _services(
     rotation_runner.register_jobs(scheduler, rotations, interval_s=interval)
     scheduler.register(Job("secrets.deliver_consumer_notices", interval, notifier.deliver_due_notices))
     event_jobs.register_jobs(scheduler, events, interval_s=interval)
+    statistics.register_jobs(scheduler, db)
     alerting = build_alerting(settings, db, clock, scheduler, webhook_key, alerting_wake)
     events.router = alerting.router
     _connect_events(events, iam, instances, keys, secrets)

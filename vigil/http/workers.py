@@ -71,6 +71,8 @@ def _serve_here(settings: Settings, shared: ProcessShared, background: _Supervis
 
 
 BACKGROUND_SWITCH_S = 0.0005
+BACKGROUND_CLOSE_S = 5.0
+"""How long the background process may take to close before it exits regardless."""
 
 
 def _background(settings: Settings, shared: ProcessShared, parent: int) -> None:
@@ -90,6 +92,12 @@ def _background(settings: Settings, shared: ProcessShared, parent: int) -> None:
         while not stop.wait(1.0):
             pass
     finally:
+        # Everything worth keeping is committed (a send in flight is leased and sent again by
+        # whoever comes next), so a close that hangs, say on a webhook that never answers, must
+        # not keep an orphan alive after its parent died.
+        deadline = threading.Timer(BACKGROUND_CLOSE_S, os._exit, args=(0,))
+        deadline.daemon = True
+        deadline.start()
         app.close()
 
 
