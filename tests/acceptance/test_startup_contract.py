@@ -71,7 +71,7 @@ class Served:
 
     def kill9(self) -> str:
         self.proc.send_signal(signal.SIGKILL)
-        out, _ = self.proc.communicate(timeout=10)
+        out, _ = self.proc.communicate(timeout=30)  # the workers' output pipes close as they exit
         return out
 
     def stop(self) -> str:
