@@ -4,7 +4,6 @@ answer of its last call, a strict shape checker against the SDK's model table, a
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable
@@ -16,8 +15,8 @@ import pytest
 from alibabacloud_cms20190101 import models as cms
 from alibabacloud_cms20190101.client import Client
 from alibabacloud_tea_openapi.exceptions import ClientException
-from alibabacloud_tea_openapi.models import Config
 
+from tests.api.sdk_support import KeepsLastAnswer, local_config
 from tests.conftest import REGION, ROOT_AK, ROOT_SECRET, RunningServer
 from vigil.events.catalog import CATALOG
 
@@ -27,29 +26,15 @@ _SCALARS: dict[str, type] = {"str": str, "int": int, "bool": bool}
 _LIST = re.compile(r"^List\[(.+)\]$")
 
 
-class RecordingCms(Client):  # type: ignore[misc]
+class RecordingCms(KeepsLastAnswer, Client):  # type: ignore[misc]
     """The official CMS client, keeping the raw JSON answer of its last call."""
-
-    last_raw: dict[str, Any] | None = None
-
-    def call_api(self, params: Any, request: Any, runtime: Any) -> Any:
-        result = super().call_api(params, request, runtime)
-        self.last_raw = copy.deepcopy(result.get("body"))
-        return result
 
 
 def cms_client(
     server: RunningServer, access_key_id: str = ROOT_AK, secret: str = ROOT_SECRET
 ) -> RecordingCms:
     """The unmodified alibabacloud-cms20190101 client (ACS3 signing) pointed at ``server``."""
-    config = Config(
-        access_key_id=access_key_id,
-        access_key_secret=secret,
-        endpoint=server.endpoint,
-        protocol="http",
-        region_id=REGION,
-    )
-    return RecordingCms(config)
+    return RecordingCms(local_config(server, access_key_id, secret))
 
 
 @cache

@@ -5,7 +5,6 @@ the event shape, time windows on the test clock, paging both ways, retention, an
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ from alibabacloud_actiontrail20200706 import models as at
 from alibabacloud_actiontrail20200706.client import Client
 from alibabacloud_kms20160120 import models as kms
 from alibabacloud_tea_openapi.exceptions import ClientException
-from alibabacloud_tea_openapi.models import Config
 
+from tests.api.sdk_support import KeepsLastAnswer, local_config
 from tests.conftest import REGION, ROOT_AK, ROOT_SECRET, RunningServer
 
 DAY = 86_400
@@ -28,28 +27,14 @@ SECRET_NAME = "prod/payments-db"
 _EVENT_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
-class RecordingTrail(Client):  # type: ignore[misc]
+class RecordingTrail(KeepsLastAnswer, Client):  # type: ignore[misc]
     """The official ActionTrail client, keeping the raw JSON answer of its last call."""
-
-    last_raw: dict[str, Any] | None = None
-
-    def call_api(self, params: Any, request: Any, runtime: Any) -> Any:
-        result = super().call_api(params, request, runtime)
-        self.last_raw = copy.deepcopy(result.get("body"))
-        return result
 
 
 def trail_client(
     server: RunningServer, access_key_id: str = ROOT_AK, secret: str = ROOT_SECRET
 ) -> RecordingTrail:
-    config = Config(
-        access_key_id=access_key_id,
-        access_key_secret=secret,
-        endpoint=server.endpoint,
-        protocol="http",
-        region_id=REGION,
-    )
-    return RecordingTrail(config)
+    return RecordingTrail(local_config(server, access_key_id, secret))
 
 
 def lookup(trail: Client, *attributes: tuple[str, str], **fields: Any) -> Any:

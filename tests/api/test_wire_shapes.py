@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from alibabacloud_kms20160120 import models
 from alibabacloud_kms20160120.client import Client
-from alibabacloud_tea_openapi.models import Config
 
-from tests.conftest import REGION, ROOT_AK, ROOT_SECRET, RunningServer
+from tests.api.sdk_support import KeepsLastAnswer, local_config
+from tests.conftest import REGION, RunningServer
 from vigil.client import VigilClient
 from vigil.dialects.alibaba import kms_crypto, kms_keys, kms_secrets
 
@@ -93,26 +93,12 @@ def _model_faults(value: Any, model: str, table: Models, path: str) -> list[str]
     return faults
 
 
-class RecordingClient(Client):  # type: ignore[misc]
+class RecordingClient(KeepsLastAnswer, Client):  # type: ignore[misc]
     """The official KMS client, keeping the raw JSON answer of its last call."""
-
-    last_raw: dict[str, Any] | None = None
-
-    def call_api(self, params: Any, request: Any, runtime: Any) -> Any:
-        result = super().call_api(params, request, runtime)
-        self.last_raw = copy.deepcopy(result.get("body"))
-        return result
 
 
 def recording_client(server: RunningServer) -> RecordingClient:
-    config = Config(
-        access_key_id=ROOT_AK,
-        access_key_secret=ROOT_SECRET,
-        endpoint=server.endpoint,
-        protocol="http",
-        region_id=REGION,
-    )
-    return RecordingClient(config)
+    return RecordingClient(local_config(server))
 
 
 # -- the checker's own behaviour ----------------------------------------------------------------

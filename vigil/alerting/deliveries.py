@@ -77,13 +77,9 @@ class Deliveries:
 
     def deliver_due(self, limit: int = CLAIM, *, notification_id: str | None = None) -> int:
         """Send every record that is due (up to ``limit``), wait for the outcomes; returns how many."""
-        now, wall = self._clock.now_ms(), _wall_ms()
-        with self._db.transaction(write=False) as tx:  # an idle poll never takes the writer lock
-            if not records.any_due(tx, now, wall):
-                return 0
-        with self._db.transaction() as tx:
-            due = self._claim(tx, limit, notification_id)
-        self._record(due, list(self._pool.map(self.send, due)))
+        due = self._lease_due(limit, notification_id)
+        if due:
+            self._record(due, list(self._pool.map(self.send, due)))
         return len(due)
 
     def deliver_notification(self, notification_id: str) -> int:
@@ -95,17 +91,20 @@ class Deliveries:
         outcomes are written in the transaction that leases the next pass, so a busy stream of
         records costs one write transaction per pass instead of two; when the last pass ends,
         nothing is left leased."""
-        now, wall = self._clock.now_ms(), _wall_ms()
-        with self._db.transaction(write=False) as tx:  # an idle poll never takes the writer lock
-            if not records.any_due(tx, now, wall):
-                return 0
-        with self._db.transaction() as tx:
-            due = self._claim(tx, CLAIM)
+        due = self._lease_due(CLAIM)
         total = 0
         while due:
             total += len(due)
             due = self._record(due, list(self._pool.map(self.send, due)), then_claim=CLAIM)
         return total
+
+    def _lease_due(self, limit: int, notification_id: str | None = None) -> list[NotificationRecord]:
+        """Lease what is due in a transaction of its own; an idle poll never takes the writer lock."""
+        with self._db.transaction(write=False) as tx:
+            if not records.any_due(tx, self._clock.now_ms(), _wall_ms()):
+                return []
+        with self._db.transaction() as tx:
+            return self._claim(tx, limit, notification_id)
 
     def _claim(self, tx: Tx, limit: int, notification_id: str | None = None) -> list[NotificationRecord]:
         wall = _wall_ms()

@@ -34,30 +34,35 @@ def words(text: str, *, keep_long: bool = False) -> list[str]:
     return found
 
 
+SEARCHED_FIELDS = (
+    "event_name",
+    "service_name",
+    "event_source",
+    "acs_region",
+    "source_ip",
+    "user_agent",
+    "principal_id",
+    "access_key_id",
+    "user_name",
+    "resource_type",
+    "resource_name",
+    "error_code",
+    "error_message",
+)
+"""The record's fields (and audit_records' columns, which share their names) a bare term is matched
+against, besides the values of the request parameters and the answer."""
+
+
 def search_text(record: AuditRecord) -> str:
     """What a bare term is matched against: the record's values (not its keys), except the event and
     request ids and the fields every record of an account shares; see docs/audit-query.md."""
-    scalars = [
-        record.event_name,
-        record.service_name,
-        record.event_source,
-        record.acs_region,
-        record.source_ip,
-        record.user_agent,
-        record.principal_id,
-        record.access_key_id,
-        record.user_name,
-        record.resource_type,
-        record.resource_name,
-        record.error_code,
-        record.error_message,
-    ]
+    scalars = [getattr(record, name) for name in SEARCHED_FIELDS]
     return text_of(scalars, record.request_parameters, record.response_elements)
 
 
 def text_of(scalars: list[str], parameters: Any, response: Any) -> str:
-    """The search text of a record whose searchable fields are ``scalars`` (in ``search_text``'s
-    order) and whose request parameters and answer are ``parameters`` and ``response``."""
+    """The search text of a record whose SEARCHED_FIELDS hold ``scalars`` (in that order) and whose
+    request parameters and answer are ``parameters`` and ``response``."""
     parts = list(scalars)
     _values(parameters, parts)
     _values(response, parts)

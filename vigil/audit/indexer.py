@@ -10,6 +10,7 @@ its writer has moved on to a newer segment or is gone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
@@ -92,23 +93,19 @@ class Indexer:
     def backlog_bytes(self) -> int:
         """Journal bytes written but not yet indexed, as far as this indexer knows (a segment it
         has not read yet counts whole)."""
-        behind = 0
-        for segment in segments(self._journal.directory):
-            try:
-                size = segment.stat().st_size
-            except FileNotFoundError:
-                continue
-            behind += max(0, size - self._indexed.get(segment.name, 0))
-        return behind
+        return self._behind(self._indexed)
 
     def unindexed_bytes(self) -> int:
         """Journal bytes not yet indexed by any process, from the committed offsets."""
         with self._db.transaction(write=False) as tx:
             done = {r["segment"]: int(r["indexed_bytes"]) for r in tx.all("SELECT * FROM audit_journal")}
+        return self._behind(done)
+
+    def _behind(self, indexed: Mapping[str, int]) -> int:
         behind = 0
         for segment in segments(self._journal.directory):
             try:
-                behind += max(0, segment.stat().st_size - done.get(segment.name, 0))
+                behind += max(0, segment.stat().st_size - indexed.get(segment.name, 0))
             except FileNotFoundError:
                 continue
         return behind

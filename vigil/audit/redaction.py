@@ -81,13 +81,7 @@ class Redactor:
         if kind in _SCALARS:  # most values: nothing to look into
             return value
         if kind is dict or isinstance(value, Mapping):
-            field, scalars = self._field, _SCALARS
-            return {
-                k: v
-                if type(v) in scalars and not _sensitive(k if type(k) is str else str(k), also)
-                else field(str(k), v, also)
-                for k, v in value.items()
-            }
+            return {k: self._field(str(k), v, also) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.redact(item, also) for item in value]
         return value

@@ -188,22 +188,7 @@ def call_row(time_ms: int, instance_id: str, compact: Sequence[Any]) -> RecordRo
         raise ValueError("a call's requestParameters must be an object")
     event["requestParameters"] = parameters
     record = compact_json(event)
-    searched = [
-        event_name,
-        service_name,
-        event_source,
-        acs_region,
-        source_ip,
-        user_agent,
-        principal_id,
-        access_key_id,
-        user_name,
-        resource_type,
-        resource_name,
-        error_code,
-        error_message,
-    ]
-    return (
+    columns: RecordRow = (
         event["eventId"],
         account_id,
         time_ms,
@@ -227,9 +212,13 @@ def call_row(time_ms: int, instance_id: str, compact: Sequence[Any]) -> RecordRo
         api_version,
         instance_id,
         record,
-        fulltext.text_of(searched, parameters, event["responseElements"]),
-        len(record.encode()),
     )
+    text = fulltext.text_of([columns[i] for i in _SEARCHED], parameters, event["responseElements"])
+    return (*columns, text, len(record.encode()))
+
+
+_SEARCHED = tuple(_INSERT_COLUMNS.index(name) for name in fulltext.SEARCHED_FIELDS)
+"""Where in a row are the columns a bare term is matched against."""
 
 
 def insert_rows(tx: Tx, rows: Sequence[RecordRow]) -> None:

@@ -6,6 +6,7 @@ and with the statistics the hourly job keeps fresh, an OR of rare values reads t
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from vigil.audit import store
 from vigil.audit.model import AuditRecord, Direction, LookupKey
 from vigil.audit.query import compile_query
 from vigil.storage import statistics
-from vigil.storage.engine import SqliteDatabase
+from vigil.storage.engine import SqliteDatabase, Tx
 from vigil.storage.migrations import migrate
 
 INDEX_OF = {
@@ -28,6 +29,23 @@ INDEX_OF = {
 }
 
 
+def _plans(db: SqliteDatabase, run: Callable[[Tx], object]) -> list[str]:
+    """The query plan of each SELECT that ``run`` makes in a read transaction."""
+    statements: list[str] = []
+    with db.transaction(write=False) as tx:
+        conn: sqlite3.Connection = tx._conn  # type: ignore[attr-defined]
+        conn.set_trace_callback(statements.append)
+        try:
+            run(tx)
+        finally:
+            conn.set_trace_callback(None)
+        return [
+            " ".join(r["detail"] for r in tx.all(f"EXPLAIN QUERY PLAN {sql}"))
+            for sql in statements
+            if sql.startswith("SELECT")
+        ]
+
+
 @pytest.mark.parametrize("direction", list(Direction))
 @pytest.mark.parametrize("key", list(INDEX_OF), ids=[k.value for k in INDEX_OF])
 def test_each_page_reads_through_the_attributes_index(
@@ -35,19 +53,13 @@ def test_each_page_reads_through_the_attributes_index(
 ) -> None:
     db = SqliteDatabase(tmp_path / "audit.db")
     migrate(db)
-    statements: list[str] = []
+
+    def both_pages(tx: Tx) -> None:
+        for after in (None, store.Cursor(1_700_000_000_000, 42)):
+            store.lookup(tx, "acc", [(key.value, "x")], 0, 1_800_000_000_000, direction, 50, after)
+
     try:
-        with db.transaction(write=False) as tx:
-            conn: sqlite3.Connection = tx._conn  # type: ignore[attr-defined]
-            conn.set_trace_callback(statements.append)
-            for after in (None, store.Cursor(1_700_000_000_000, 42)):
-                store.lookup(tx, "acc", [(key.value, "x")], 0, 1_800_000_000_000, direction, 50, after)
-            conn.set_trace_callback(None)
-            plans = [
-                " ".join(r["detail"] for r in tx.all(f"EXPLAIN QUERY PLAN {sql}"))
-                for sql in statements
-                if sql.startswith("SELECT")
-            ]
+        plans = _plans(db, both_pages)
     finally:
         db.close()
     assert len(plans) == 2
@@ -89,22 +101,18 @@ def test_with_fresh_statistics_an_or_of_rare_error_codes_reads_the_error_index(t
     query = compile_query(
         'event.errorCode: "Rejected.Disabled" OR event.errorCode: "Rejected.PendingDeletion"', "sqlite"
     )
+    pages: list[store.Page] = []
     try:
         assert statistics.refresh(db) == 1
-        statements: list[str] = []
-        with db.transaction(write=False) as tx:
-            conn: sqlite3.Connection = tx._conn  # type: ignore[attr-defined]
-            conn.set_trace_callback(statements.append)
-            page = store.search(tx, "acc", query, 0, 1_800_000_000_000, 50, None, None, Direction.BACKWARD)
-            conn.set_trace_callback(None)
-            plan = " ".join(
-                r["detail"]
-                for sql in statements
-                if sql.startswith("SELECT")
-                for r in tx.all(f"EXPLAIN QUERY PLAN {sql}")
-            )
+        (plan,) = _plans(
+            db,
+            lambda tx: pages.append(
+                store.search(tx, "acc", query, 0, 1_800_000_000_000, 50, None, None, Direction.BACKWARD)
+            ),
+        )
     finally:
         db.close()
+    page = pages[0]
     assert len(page.records) == 50 and {r.error_code for r in page.records} == {
         "Rejected.Disabled",
         "Rejected.PendingDeletion",
