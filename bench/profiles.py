@@ -32,7 +32,14 @@ def sampled(pid: int, out: Path, seconds: float) -> Iterator[None]:
         "--function",
         *(["--gil"] if os.environ.get("PYSPY_GIL") else []),
     ]
-    argv += ["--rate", "100", "--duration", str(int(seconds) + 2), "--output", str(out)]
+    argv += [
+        "--rate",
+        os.environ.get("PYSPY_RATE", "100"),
+        "--duration",
+        str(int(seconds) + 2),
+        "--output",
+        str(out),
+    ]
     with out.with_suffix(".log").open("wb") as log:
         spy = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -69,7 +69,7 @@ from vigil.secrets.rotation.webhook import WebhookRotator
 from vigil.secrets.service import SecretService
 from vigil.settings import Settings
 from vigil.storage import statistics
-from vigil.storage.engine import Database, connect
+from vigil.storage.engine import Database, SqliteDatabase, connect
 from vigil.storage.migrations import migrate
 from vigil.webhooks import WebhookSender
 
@@ -175,6 +175,8 @@ def build(
     services.instances.ensure_default(boot.account.account_id)
     if start_jobs:
         services.scheduler.start()
+        if isinstance(db, SqliteDatabase):
+            db.start_checkpointing()
     if start_jobs if start_alerting is None else start_alerting:
         services.alerting.worker.start()
         services.audit.indexing.start()

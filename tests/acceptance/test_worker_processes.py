@@ -106,3 +106,28 @@ def test_a_killed_background_process_is_replaced_and_delivery_goes_on(tmp_path: 
         assert names == [f"alikafka-storm-{n:04d}" for n in range(3)]
     finally:
         server.stop()
+
+
+def _nice(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[16])  # the 19th field of stat; two (pid, comm) come before the ")"
+
+
+def test_background_work_runs_at_a_lower_cpu_priority_than_calls(tmp_path: Path) -> None:
+    """The background process (notifications, audit indexing, jobs) is the parent's child with the
+    higher nice value; the HTTP workers keep the parent's."""
+    from vigil.http.workers import BACKGROUND_NICE
+
+    env = _env(VIGIL_ROOT_ACCESS_KEY_ID=AK, VIGIL_ROOT_ACCESS_KEY_SECRET=SK)
+    server = Served(tmp_path / "d", env, "--workers", "2")
+    try:
+        parent = server.proc.pid
+        children = [int(p) for p in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+        lowered = [pid for pid in children if _nice(pid) == _nice(parent) + BACKGROUND_NICE]
+        same = [pid for pid in children if _nice(pid) == _nice(parent)]
+        assert len(lowered) == 1, (children, [_nice(pid) for pid in children])
+        assert len(same) == 2
+        with VigilClient(server.url, AK, SK) as client:  # and the server still answers
+            assert client.call("CreateKey", {})["KeyMetadata"]["KeyId"]
+    finally:
+        server.stop()

@@ -24,7 +24,10 @@ from vigil.alerting.targets import TargetResolver
 from vigil.clock import Clock
 from vigil.storage.engine import Database
 
-BATCH = 200
+BATCH = 50
+"""Outbox rows per dispatch pass. A pass holds the write lock from its first read to its commit
+(about 70 us per row while events pour in), and event intake waits for it meanwhile: 200 rows
+stalled intake for 12 ms at a time, 50 for about 4, for a little more per-transaction overhead."""
 
 
 class Pipeline:

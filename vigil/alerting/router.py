@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from vigil.alerting import outbox, store
 from vigil.alerting.model import AlertEvent, EventKind, SourceKind
@@ -22,6 +23,7 @@ from vigil.events.model import CustomEvent, SystemEvent
 from vigil.storage.engine import Database, Tx
 
 Source = EventRule | Subscription
+E = TypeVar("E", SystemEvent, CustomEvent)
 
 
 def _keys(patterns: tuple[EventPattern, ...]) -> set[tuple[str, str]]:
@@ -230,21 +232,26 @@ class Router:
 
     def match(self, events: Sequence[SystemEvent]) -> Matched:
         """Match a batch of events raised together (one account), outside the write lock."""
-        alerts = [AlertEvent.of_system(e) for e in events]
-        return self._match(alerts)
+        return self._match(events, AlertEvent.of_system)
 
     def match_custom(self, events: Sequence[CustomEvent]) -> Matched:
-        return self._match([AlertEvent.of_custom(e) for e in events], rules_only=True)
+        return self._match(events, AlertEvent.of_custom, rules_only=True)
 
-    def _match(self, events: list[AlertEvent], *, rules_only: bool = False) -> Matched:
+    def _match(
+        self,
+        raised: Sequence[E],
+        alert: Callable[[E], AlertEvent],
+        *,
+        rules_only: bool = False,
+    ) -> Matched:
         now = self._clock.now_ms()
         matched = Matched([], [], now, self._wake)
-        if not events:
+        if not raised:
             return matched
-        routes = self.routes(events[0].account_id)
-        if routes.empty:
+        routes = self.routes(raised[0].account_id)
+        if routes.empty:  # an account with nothing to route to: no per-event work at all
             return matched
-        for event in events:
+        for event in map(alert, raised):
             for kind, name in self.matches(event, routes):
                 if not rules_only or kind is SourceKind.RULE:
                     matched.rows.append(outbox.row(event, kind, name, now))

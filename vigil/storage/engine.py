@@ -23,6 +23,7 @@ import psycopg_pool
 from psycopg.rows import dict_row
 
 from vigil.errors import AlreadyExists, FailedPrecondition, Internal, Unavailable
+from vigil.storage import checkpoint
 
 Row = dict[str, Any]
 log = logging.getLogger("vigil.storage")
@@ -181,6 +182,15 @@ class SqliteDatabase:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._writers = _WriterTurn(path.with_name(path.name + "-writer"))
+        self._checkpointer: checkpoint.Checkpointer | None = None
+
+    def start_checkpointing(self) -> None:
+        """Checkpoint the log on a thread of this process (see ``checkpoint``); one process of a
+        server does, the one that runs the periodic jobs."""
+        with self._lock:
+            if self._checkpointer is None:
+                self._checkpointer = checkpoint.Checkpointer(self.path, writers_excluded=self._writers.held)
+            self._checkpointer.start()
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -193,6 +203,7 @@ class SqliteDatabase:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.BACKSTOP_PAGES}")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -225,6 +236,10 @@ class SqliteDatabase:
         tx.committed()
 
     def close(self) -> None:
+        with self._lock:
+            checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.close()
         with self._lock:
             for conn in self._all:
                 conn.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 import socket
 import ssl
 import threading
@@ -22,8 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 import httptools
 
-_FORBIDDEN = frozenset(chr(c) for c in [*range(0x21), 0x7F])
-"""Characters a request line or header may not carry (CR and LF would let a value add headers)."""
+_FORBIDDEN = re.compile("[\x00-\x20\x7f]")
+"""Characters a request line or header name may not carry (CR and LF would let a value add headers)."""
+_LINE_BREAK = re.compile("[\r\n]")
 _IDLE_PER_ORIGIN = 16
 _STALE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 """How an idle connection the peer has closed fails; only these are tried again on a fresh one."""
@@ -62,7 +64,7 @@ def target_of(url: str) -> Target:
         raise BadRequestTarget("the URL names no host")
     netloc = parts.netloc.rpartition("@")[2]
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    if any(c in _FORBIDDEN for c in path) or any(c in _FORBIDDEN for c in netloc):
+    if _FORBIDDEN.search(path) or _FORBIDDEN.search(netloc):
         raise BadRequestTarget("the URL holds spaces or control characters")
     authorization = None
     if parts.username is not None:
@@ -188,7 +190,7 @@ class Client:
         if target.authorization is not None:
             lines.append(f"Authorization: {target.authorization}")
         for name, value in headers.items():
-            if any(c in _FORBIDDEN for c in name) or "\r" in value or "\n" in value:
+            if _FORBIDDEN.search(name) or _LINE_BREAK.search(value):
                 raise ValueError(f"header {name[:40]!r} holds characters a header may not carry")
             lines.append(f"{name}: {value}")
         if body is not None or method in ("POST", "PUT", "PATCH"):
