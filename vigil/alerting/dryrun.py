@@ -21,7 +21,7 @@ from vigil.alerting.model import (
 )
 from vigil.alerting.router import Router, secret_event_why_not
 from vigil.alerting.stages import Dispatch, get_mark
-from vigil.alerting.stages.fanout import write_records
+from vigil.alerting.stages.fanout import delivery_records
 from vigil.alerting.targets import Address, TargetResolver
 from vigil.clock import Clock
 from vigil.storage.engine import Database
@@ -116,6 +116,10 @@ class DryRun:
         notification_id = str(uuid.uuid4())
         c = Candidate(event, SourceKind.TEST, target.target_id)
         with self._db.transaction() as tx:
+            d = Dispatch(tx, now)
+            body, owed = delivery_records(
+                d, c, notification_id, self._resolver.resolve(tx, account_id, target)
+            )
             records.insert_notification(
                 tx,
                 records.Notification(
@@ -127,7 +131,7 @@ class DryRun:
                     event.event_id,
                     event.name,
                     1,
-                    "{}",
+                    body,
                     NotificationState.RESOLVED,
                     now,
                     now,
@@ -137,9 +141,7 @@ class DryRun:
                     None,
                 ),
             )
-            write_records(
-                Dispatch(tx, now), c, notification_id, self._resolver.resolve(tx, account_id, target)
-            )
+            records.insert_records(tx, owed)
         self._deliveries.deliver_notification(notification_id)
         with self._db.transaction(write=False) as tx:
             sent = records.page(

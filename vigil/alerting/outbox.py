@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from vigil.alerting.model import AlertEvent, EventKind, SourceKind
 from vigil.events import store as events_store
-from vigil.storage.engine import Tx
+from vigil.storage.engine import Row, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +37,49 @@ def insert_many(tx: Tx, rows: Sequence[Sequence[object]]) -> None:
 
 
 def claim(tx: Tx, dialect: str, limit: int) -> list[Item]:
-    """The oldest rows, locked against other nodes until this transaction ends (SQLite's writer
-    lock already serialises dispatchers; PostgreSQL skips rows another dispatcher holds)."""
+    """The oldest rows, locked against other nodes until this transaction ends (PostgreSQL skips
+    rows another dispatcher holds), and removed from the outbox."""
     lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
     rows = tx.all(f"SELECT * FROM alert_outbox ORDER BY seq LIMIT ?{lock}", (limit,))
+    _delete(tx, [r["seq"] for r in rows])
+    return _items(tx, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Peeked:
+    """The oldest rows as read outside a write transaction, their events loaded."""
+
+    seqs: list[int]
+    items: list[Item]
+
+
+def peek(tx: Tx, limit: int) -> Peeked:
+    """Read the oldest rows and their events without taking them (see ``take``). On SQLite a write
+    transaction excludes every other writer, event intake included, so the dispatcher reads here,
+    before it, and holds the write lock only for what it writes."""
+    rows = tx.all("SELECT * FROM alert_outbox ORDER BY seq LIMIT ?", (limit,))
+    return Peeked([r["seq"] for r in rows], _items(tx, rows))
+
+
+def take(tx: Tx, peeked: Peeked) -> list[Item]:
+    """Remove peeked rows from the outbox; returns the items of those this transaction removed
+    (another dispatcher may have taken some since the peek). Rows whose event is gone go too."""
+    if not peeked.seqs:
+        return []
+    marks = ", ".join("?" for _ in peeked.seqs)
+    taken = tx.all(f"DELETE FROM alert_outbox WHERE seq IN ({marks}) RETURNING seq", peeked.seqs)
+    ours = {int(r["seq"]) for r in taken}
+    return [i for i in peeked.items if i.seq in ours]
+
+
+def _delete(tx: Tx, seqs: list[int]) -> None:
+    if seqs:
+        marks = ", ".join("?" for _ in seqs)
+        tx.execute(f"DELETE FROM alert_outbox WHERE seq IN ({marks})", seqs)
+
+
+def _items(tx: Tx, rows: Sequence[Row]) -> list[Item]:
+    """The rows with their events; a row whose event retention removed before dispatch is dropped."""
     system = events_store.events_by_ids(
         tx, [r["event_id"] for r in rows if r["event_kind"] == EventKind.SYSTEM.value]
     )
@@ -49,7 +88,7 @@ def claim(tx: Tx, dialect: str, limit: int) -> list[Item]:
     for r in rows:
         kind = EventKind(r["event_kind"])
         event = alerts.get(r["event_id"]) if kind is EventKind.SYSTEM else load_event(tx, kind, r["event_id"])
-        if event is not None:  # an event removed by retention before dispatch is dropped with its row
+        if event is not None:
             items.append(
                 Item(
                     r["seq"],
@@ -60,9 +99,6 @@ def claim(tx: Tx, dialect: str, limit: int) -> list[Item]:
                     r["created_at"],
                 )
             )
-    if rows:
-        marks = ", ".join("?" for _ in rows)
-        tx.execute(f"DELETE FROM alert_outbox WHERE seq IN ({marks})", [r["seq"] for r in rows])
     return items
 
 

@@ -63,11 +63,17 @@ class Dispatcher:
         self.flushing = Pipeline([DropSilenced(), fanout])
 
     def dispatch(self) -> int:
-        """Run the stages over one batch from the outbox; returns how many items it took."""
-        if not self._any("SELECT seq FROM alert_outbox LIMIT 1"):
+        """Run the stages over one batch from the outbox; returns how many rows it looked at."""
+        peeked = None
+        if self._db.dialect == "sqlite":  # reads before the write lock (outbox.peek)
+            with self._db.transaction(write=False) as tx:
+                peeked = outbox.peek(tx, BATCH)
+            if not peeked.seqs:
+                return 0
+        elif not self._any("SELECT seq FROM alert_outbox LIMIT 1"):
             return 0
         with self._db.transaction() as tx:
-            items = outbox.claim(tx, self._db.dialect, BATCH)
+            items = outbox.take(tx, peeked) if peeked else outbox.claim(tx, self._db.dialect, BATCH)
             d = Dispatch(tx, self._clock.now_ms())
             batch = [Candidate(i.event, i.source_kind, i.source_name) for i in items]
             for i, c in enumerate(batch):
@@ -75,7 +81,7 @@ class Dispatcher:
                 if sub is not None:
                     batch[i] = Candidate(c.event, c.source_kind, c.source_name, sub.group_key(c.event))
             self.incoming.run(d, batch)
-        return len(items)
+        return len(peeked.seqs) if peeked else len(items)
 
     def _any(self, sql: str, *params: object) -> bool:
         """A read before the write transaction, so an idle poll never takes the writer lock."""

@@ -193,10 +193,14 @@ _RECORD_COLUMNS = (
 )
 
 
+RECORD_COLUMNS = tuple(c.strip() for c in _RECORD_COLUMNS.split(","))
+
+
 def insert_records(tx: Tx, batch: Sequence[NotificationRecord]) -> None:
-    """Write delivery records as one batch, none of them leased."""
-    columns = tuple(c.strip() for c in _RECORD_COLUMNS.split(","))
-    tx.insert_many("notification_records", columns, [_record_row(r) for r in batch])
+    """Write delivery records as one batch, none of them leased. A record's content is its
+    notification's, kept once in the notification's row: the record's column stays empty (rows
+    written before that change still carry their own copy, which reads prefer)."""
+    tx.insert_many("notification_records", RECORD_COLUMNS, [_record_row(r) for r in batch])
 
 
 def _record_row(r: NotificationRecord) -> tuple[Any, ...]:
@@ -218,7 +222,7 @@ def _record_row(r: NotificationRecord) -> tuple[Any, ...]:
         r.channel,
         _dump(r.address),
         r.subject,
-        r.content,
+        "",
         r.status.value,
         r.attempts,
         r.reason,
@@ -232,7 +236,21 @@ def _record_row(r: NotificationRecord) -> tuple[Any, ...]:
     )
 
 
-def _record(r: Row) -> NotificationRecord:
+def _records(tx: Tx, rows: Sequence[Row]) -> list[NotificationRecord]:
+    """Rows as records, each with its notification's content (one read for all of them)."""
+    wanted = list({r["notification_id"] for r in rows if not r["content"]})
+    contents: dict[str, str] = {}
+    for start in range(0, len(wanted), _FINISH_ROWS):
+        chunk = wanted[start : start + _FINISH_ROWS]
+        marks = ", ".join("?" for _ in chunk)
+        found = tx.all(
+            f"SELECT notification_id, content FROM notifications WHERE notification_id IN ({marks})", chunk
+        )
+        contents.update((f["notification_id"], f["content"]) for f in found)
+    return [_record(r, r["content"] or contents.get(r["notification_id"], "")) for r in rows]
+
+
+def _record(r: Row, content: str) -> NotificationRecord:
     return NotificationRecord(
         r["record_id"],
         r["account_id"],
@@ -251,7 +269,7 @@ def _record(r: Row) -> NotificationRecord:
         r["channel"],
         parse_json(r["address"]),
         r["subject"],
-        r["content"],
+        content,
         DeliveryStatus(r["status"]),
         r["attempts"],
         r["reason"],
@@ -285,7 +303,7 @@ def claim_due(
         f"ORDER BY next_attempt_at, seq LIMIT ?{lock}) RETURNING *",
         [*params, limit],
     )
-    return [_record(r) for r in rows]
+    return _records(tx, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,7 +407,7 @@ def page(
         f"SELECT * FROM notification_records WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",
         [*params, limit],
     )
-    return [_record(r) for r in rows]
+    return _records(tx, rows)
 
 
 def delete_before(tx: Tx, time_ms: int, limit: int) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from vigil.alerting import records
 from vigil.alerting.deliveries import Deliveries, DeliveryOptions
-from vigil.alerting.model import DeliveryStatus, NotificationRecord
+from vigil.alerting.model import DeliveryStatus, NotificationRecord, NotificationState
 from vigil.alerting.notifiers import Notifiers
 from vigil.storage.engine import Database
 from vigil.testing import LocalReceiver, ManualClock, Reply
@@ -109,3 +109,33 @@ def test_an_outcome_after_the_lease_ran_out_is_logged_and_not_written(
     stored = _stored(database)["rec-0"]
     assert (stored["status"], stored["attempts"], stored["lease_holder"]) == ("SUCCESS", 1, "")
     assert "record rec-0: the lease ran out before the outcome was written" in caplog.text
+
+
+def _notification(n: int, content: str) -> records.Notification:
+    return records.Notification(
+        f"ntf-{n}", "acct", "rule", "storm", "", f"ev-{n}", "Instance:Risk", 1, content,
+        NotificationState.FIRING, NOW, NOW, None, None, 0, None,
+    )  # fmt: skip
+
+
+def test_a_records_content_is_kept_once_in_its_notification(database: Database) -> None:
+    """New records leave their content column empty and read their notification's; a record
+    written before that change keeps and reads its own copy."""
+    with database.transaction() as tx:
+        records.insert_notifications(tx, [_notification(n, f'{{"id":"ev-{n}"}}') for n in range(3)])
+        records.insert_records(tx, [_pending(n, "http://127.0.0.1:9/hook") for n in range(2)])
+        old_style = records._record_row(_pending(2, "http://127.0.0.1:9/hook"))
+        old_style = (*old_style[:17], '{"id":"an earlier copy"}', *old_style[18:])
+        tx.insert_many("notification_records", records.RECORD_COLUMNS, [old_style])
+    assert {k: r["content"] for k, r in _stored(database).items()} == {
+        "rec-0": "",
+        "rec-1": "",
+        "rec-2": '{"id":"an earlier copy"}',
+    }
+    with database.transaction() as tx:
+        leased = records.claim_due(tx, database.dialect, "node-a", NOW, 100, 200, 16)
+    with database.transaction(write=False) as tx:
+        listed = records.page(tx, "acct", records.RecordFilter(), None, 10)
+    expected = {"rec-0": '{"id":"ev-0"}', "rec-1": '{"id":"ev-1"}', "rec-2": '{"id":"an earlier copy"}'}
+    assert {r.record_id: r.content for r in leased} == expected
+    assert {r.record_id: r.content for r in listed} == expected
