@@ -33,6 +33,7 @@ class Options:
     merge_groups: int
     merge_window_s: int
     attempts: int
+    rounds: int
     seed: int
     results_dir: Path
 
@@ -100,6 +101,12 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> Options:
         default=3,
         help="measure again while the machine is busy, up to this many times",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="throughput rounds, each system once per round in turn; the median round is reported (default 3)",
+    )
     parser.add_argument("--seed", type=int, default=5, help="seed of the event mix")
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -123,6 +130,7 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> Options:
         merge_groups=args.merge_groups,
         merge_window_s=args.merge_window,
         attempts=max(1, args.attempts),
+        rounds=max(1, args.rounds),
         seed=args.seed,
         results_dir=args.results_dir,
     )

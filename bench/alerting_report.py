@@ -34,15 +34,19 @@ def _seconds(value: float | None, owed: int = 1) -> str:
 
 
 def throughput_table(rows: Sequence[dict[str, Any]]) -> str:
+    rounds = any("rounds" in r for r in rows)
     lines = [
-        "| System | Rules | Events | Events/s | Batch p50 / p99 (ms) | Notifications owed | Notified "
+        "| System | Rules | Events | Events/s"
+        + (" (median round) | Every round (events/s)" if rounds else "")
+        + " | Batch p50 / p99 (ms) | Notifications owed | Notified "
         "| All notified after (s) | … after the last batch (s) | CPU server / bench / other |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|" + ("---|" if rounds else "") + "---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         b, owed = r["batch_latency"], r["notifications_owed"]
+        every = f" | {' / '.join(f'{x:,.0f}' for x in r.get('rounds', ()))}" if rounds else ""
         lines.append(
-            f"| {r['system']} | {r['rules']} | {r['events']:,} | **{r['events_per_s']:,.0f}** "
+            f"| {r['system']} | {r['rules']} | {r['events']:,} | **{r['events_per_s']:,.0f}**{every} "
             f"| {b['p50_ms']:.1f} / {b['p99_ms']:.1f} | {r['notifications_owed']:,} | {r['notified']:,} "
             f"| {_seconds(r['all_notified_s'], owed)} | {_seconds(r['notified_after_ingest_s'], owed)} | {_cpu(r)} |"
         )
@@ -127,7 +131,7 @@ def goals(results: Results, merge_groups: int) -> list[Goal]:
 
 def problems(r: dict[str, Any]) -> list[str]:
     """What makes a measurement invalid: failed requests, notifications that never came."""
-    found = []
+    found = list(r.get("round_problems", ()))
     if r.get("errors"):
         found.append(f"{r['errors']} requests failed: {r['error_samples']}")
     if "notifications_owed" in r and r["notified"] < r["notifications_owed"]:

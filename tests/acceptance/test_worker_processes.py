@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -53,19 +54,16 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
         .read_text()
         .split()
     ]
-    server.kill9()  # first, so a failed check below cannot leave a server running
+    server.proc.send_signal(signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+    while time.monotonic() < deadline and any(_running(pid) for pid in children):
         time.sleep(0.1)
-    alive = [
-        pid
-        for pid in children
-        if Path(f"/proc/{pid}").exists()
-        and "zombie" not in (Path(f"/proc/{pid}/status").read_text() if Path(f"/proc/{pid}").exists() else "")
-    ]
+    alive = [pid for pid in children if _running(pid)]
+    where = {pid: _whereabouts(pid) for pid in alive}  # so a failure says which process hung, and where
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
-    assert alive == []
+    server.proc.communicate(timeout=30)  # the output pipe closes once every child is gone
+    assert alive == [], where
     assert len(children) == 3  # two HTTP workers and the background process
 
 
@@ -131,3 +129,61 @@ def test_background_work_runs_at_a_lower_cpu_priority_than_calls(tmp_path: Path)
             assert client.call("CreateKey", {})["KeyMetadata"]["KeyId"]
     finally:
         server.stop()
+
+
+def test_a_burst_of_sigterms_stops_the_background_process(tmp_path: Path) -> None:
+    """The parent's SIGTERM and the kernel's (the parent died) can come together; a handler that
+    set a threading.Event could then deadlock on the event's lock and the process never ended."""
+    import os
+    import signal
+    import time
+
+    from vigil.http.workers import BACKGROUND_NICE
+
+    env = _env(VIGIL_ROOT_ACCESS_KEY_ID=AK, VIGIL_ROOT_ACCESS_KEY_SECRET=SK)
+    server = Served(tmp_path / "d", env, "--workers", "2")
+    try:
+        parent = server.proc.pid
+        children = [int(p) for p in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+        (background,) = [pid for pid in children if _nice(pid) == _nice(parent) + BACKGROUND_NICE]
+        for _ in range(50):
+            os.kill(background, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _running(background):
+            time.sleep(0.1)
+        assert not _running(background)
+    finally:
+        server.stop()
+
+
+def _running(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "zombie" not in status.read_text()
+    except FileNotFoundError:
+        return False
+
+
+def _whereabouts(pid: int) -> str:
+    """A process's command line, state and each thread's name and kernel wait channel, and its
+    Python stacks when py-spy is installed (the bench extra)."""
+    import shutil
+    import subprocess
+
+    proc = Path(f"/proc/{pid}")
+    try:
+        lines = [proc.joinpath("cmdline").read_text().replace("\0", " ")]
+        lines += [
+            x for x in proc.joinpath("status").read_text().splitlines() if x.startswith(("State", "Sig"))
+        ]
+        for task in sorted(proc.joinpath("task").iterdir()):
+            lines.append(
+                f"{task.name} {task.joinpath('comm').read_text().strip()} {task.joinpath('wchan').read_text()}"
+            )
+    except OSError as exc:
+        lines = [f"gone while looking: {exc}"]
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if Path(spy).exists():
+        dump = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30)
+        lines.append(dump.stdout + dump.stderr)
+    return "\n".join(lines)

@@ -27,6 +27,7 @@ from typing import Any
 import uvicorn
 
 from vigil.app import App, ProcessShared, build
+from vigil.http.balance import ConnectionBalancer, SharedLoads
 from vigil.settings import Settings
 
 log = logging.getLogger("vigil.workers")
@@ -81,11 +82,33 @@ BACKGROUND_CLOSE_S = 5.0
 """How long the background process may take to close before it exits regardless."""
 
 
+class _StopFlag:
+    """Set by SIGTERM, polled by the main thread.
+
+    A signal handler runs on the main thread between two bytecodes, so one that set a
+    ``threading.Event`` could be interrupted by a second signal while it held the event's lock, and
+    the second handler would then wait for that lock forever: the parent's SIGTERM and the one the
+    kernel sends when the parent dies (PR_SET_PDEATHSIG) often come together, and a background
+    process hung that way outlived its parent. Setting an attribute takes no lock."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, *_: object) -> None:
+        self.requested = True
+
+    def wait(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while not self.requested and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.requested
+
+
 def _background(settings: Settings, shared: ProcessShared, parent: int) -> None:
     """The background process: periodic jobs and the alerting worker, until SIGTERM."""
-    stop = threading.Event()
+    stop = _StopFlag()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, stop)
     _die_with_parent()
     if os.getppid() != parent:
         return
@@ -187,14 +210,14 @@ def _die_with_parent() -> None:
         )
 
 
-def _worker(settings: Settings, shared: ProcessShared, parent: int) -> None:
+def _worker(settings: Settings, shared: ProcessShared, parent: int, loads: SharedLoads, index: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
         return
     sock = _listen(settings.host, settings.port)
     app = build(settings, shared=shared, start_jobs=False, start_alerting=False)
-    config = uvicorn.Config(app.asgi, **_uvicorn_options(settings))
+    config = uvicorn.Config(ConnectionBalancer(app.asgi, loads, index), **_uvicorn_options(settings))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
@@ -205,8 +228,12 @@ def _supervise(settings: Settings, shared: ProcessShared, background: _Supervise
     context = multiprocessing.get_context("fork")
     stopping = False
 
-    def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(settings, shared, os.getpid()), daemon=False)
+    loads = SharedLoads(context.Array("d", 2 * settings.workers, lock=False))
+
+    def start(index: int) -> BaseProcess:
+        process = context.Process(
+            target=_worker, args=(settings, shared, os.getpid(), loads, index), daemon=False
+        )
         process.start()
         return process
 
@@ -216,7 +243,7 @@ def _supervise(settings: Settings, shared: ProcessShared, background: _Supervise
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    workers = [start() for _ in range(settings.workers)]
+    workers = [start(i) for i in range(settings.workers)]
     log.info("serving with %d worker processes (pids %s)", len(workers), [w.pid for w in workers])
     while not stopping:
         time.sleep(0.2)
@@ -224,7 +251,7 @@ def _supervise(settings: Settings, shared: ProcessShared, background: _Supervise
         for i, process in enumerate(workers):
             if not process.is_alive() and not stopping:
                 log.warning("worker %s exited with %s; starting a new one", process.pid, process.exitcode)
-                workers[i] = start()
+                workers[i] = start(i)
     for process in workers:
         if process.pid is not None and process.is_alive():
             os.kill(process.pid, signal.SIGTERM)
