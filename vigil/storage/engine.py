@@ -180,6 +180,7 @@ class SqliteDatabase:
         self.path = path
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._writers = _WriterTurn(path.with_name(path.name + "-writer"))
         self._checkpointer: checkpoint.Checkpointer | None = None
@@ -192,22 +193,37 @@ class SqliteDatabase:
                 self._checkpointer = checkpoint.Checkpointer(self.path, writers_excluded=self._writers.held)
             self._checkpointer.start()
 
-    def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            conn.row_factory = _dict_row
-            # WAL + NORMAL survives kill -9 of the process: a commit is in the WAL file
-            # before COMMIT returns; only an operating-system crash could lose the tail.
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.BACKSTOP_PAGES}")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+    def _borrow(self) -> sqlite3.Connection:
+        """An idle connection, or a new one. Connections are lent per transaction, not kept per
+        thread: the server's request threads come and go (anyio ends one idle for 10 s), and a
+        connection per thread ever started kept its file descriptors and page cache until close."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.row_factory = _dict_row
+        # WAL + NORMAL survives kill -9 of the process: a commit is in the WAL file
+        # before COMMIT returns; only an operating-system crash could lose the tail.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA wal_autocheckpoint={checkpoint.BACKSTOP_PAGES}")
+        with self._lock:
+            self._all.append(conn)
         return conn
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:  # a COMMIT that failed: never lend out a transaction left open
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                with self._lock:
+                    self._all.remove(conn)
+                conn.close()
+                return
+        with self._lock:
+            self._idle.append(conn)
 
     def in_transaction(self) -> bool:
         return getattr(self._local, "tx", None) is not None
@@ -219,20 +235,23 @@ class SqliteDatabase:
         if joined is not None:
             yield joined
             return
-        conn = self._connection()
-        with self._writers.held() if write else nullcontext():
-            with _translated():
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            tx = self._local.tx = _SqliteTx(conn)
-            try:
-                yield tx
-            except BaseException:
+        conn = self._borrow()
+        try:
+            with self._writers.held() if write else nullcontext():
+                with _translated():
+                    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                tx = self._local.tx = _SqliteTx(conn)
+                try:
+                    yield tx
+                except BaseException:
+                    self._local.tx = None
+                    conn.execute("ROLLBACK")
+                    raise
                 self._local.tx = None
-                conn.execute("ROLLBACK")
-                raise
-            self._local.tx = None
-            with _translated():
-                conn.execute("COMMIT")
+                with _translated():
+                    conn.execute("COMMIT")
+        finally:
+            self._give_back(conn)
         tx.committed()
 
     def close(self) -> None:
@@ -244,6 +263,7 @@ class SqliteDatabase:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+            self._idle.clear()
         self._writers.close()
 
 
