@@ -41,7 +41,7 @@ def claim(tx: Tx, dialect: str, limit: int) -> list[Item]:
     rows another dispatcher holds), and removed from the outbox."""
     lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
     rows = tx.all(f"SELECT * FROM alert_outbox ORDER BY seq LIMIT ?{lock}", (limit,))
-    _delete(tx, [r["seq"] for r in rows])
+    _remove(tx, [r["seq"] for r in rows])
     return _items(tx, rows)
 
 
@@ -64,18 +64,18 @@ def peek(tx: Tx, limit: int) -> Peeked:
 def take(tx: Tx, peeked: Peeked) -> list[Item]:
     """Remove peeked rows from the outbox; returns the items of those this transaction removed
     (another dispatcher may have taken some since the peek). Rows whose event is gone go too."""
-    if not peeked.seqs:
-        return []
-    marks = ", ".join("?" for _ in peeked.seqs)
-    taken = tx.all(f"DELETE FROM alert_outbox WHERE seq IN ({marks}) RETURNING seq", peeked.seqs)
-    ours = {int(r["seq"]) for r in taken}
+    ours = _remove(tx, peeked.seqs)
     return [i for i in peeked.items if i.seq in ours]
 
 
-def _delete(tx: Tx, seqs: list[int]) -> None:
-    if seqs:
-        marks = ", ".join("?" for _ in seqs)
-        tx.execute(f"DELETE FROM alert_outbox WHERE seq IN ({marks})", seqs)
+def _remove(tx: Tx, seqs: list[int]) -> set[int]:
+    """Delete these rows; returns the ``seq`` of those this statement deleted."""
+    if not seqs:
+        return set()
+    marks = ", ".join("?" for _ in seqs)
+    return {
+        int(r["seq"]) for r in tx.all(f"DELETE FROM alert_outbox WHERE seq IN ({marks}) RETURNING seq", seqs)
+    }
 
 
 def _items(tx: Tx, rows: Sequence[Row]) -> list[Item]:
