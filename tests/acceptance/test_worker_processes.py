@@ -187,3 +187,40 @@ def _whereabouts(pid: int) -> str:
         dump = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30)
         lines.append(dump.stdout + dump.stderr)
     return "\n".join(lines)
+
+
+def test_workers_killed_with_their_parent_while_starting_do_not_live_on(tmp_path: Path) -> None:
+    """A worker is forked with the parent's Python signal handlers; if SIGTERM (sent by the kernel
+    when the parent dies) reached it before uvicorn installed its own, the inherited handler took it
+    and the worker went on to serve, an orphan. Here the parent is killed the moment its children
+    exist, while the workers are still building their services."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.acceptance.test_startup_contract import VIGIL, _free_port
+
+    env = _env(VIGIL_ROOT_ACCESS_KEY_ID=AK, VIGIL_ROOT_ACCESS_KEY_SECRET=SK)
+    argv = [VIGIL, "serve", "--host", "127.0.0.1", "--port", str(_free_port())]
+    argv += ["--data-dir", str(tmp_path / "d"), "--workers", "2"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        listing = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        while time.monotonic() < deadline and len(children) < 3:
+            children = [int(p) for p in listing.read_text().split()] if listing.exists() else []
+            time.sleep(0.005)
+        assert len(children) == 3, "the server never forked its workers"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in children):
+        time.sleep(0.1)
+    alive = [pid for pid in children if _running(pid)]
+    where = {pid: _whereabouts(pid) for pid in alive}
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == [], where

@@ -212,6 +212,10 @@ def _die_with_parent() -> None:
 
 def _worker(settings: Settings, shared: ProcessShared, parent: int, loads: SharedLoads, index: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    # The fork copied the parent's SIGTERM handler, which would swallow the signal the kernel sends
+    # when the parent dies (below) while this worker starts: it would then serve on, an orphan.
+    # Until uvicorn installs its own handler, SIGTERM ends the worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
         return
