@@ -236,12 +236,16 @@ def _record_row(r: NotificationRecord) -> tuple[Any, ...]:
     )
 
 
+_IDS_PER_QUERY = 500
+"""Ids per ``IN (…)`` list, far below either engine's parameter limit."""
+
+
 def _records(tx: Tx, rows: Sequence[Row]) -> list[NotificationRecord]:
     """Rows as records, each with its notification's content (one read for all of them)."""
     wanted = list({r["notification_id"] for r in rows if not r["content"]})
     contents: dict[str, str] = {}
-    for start in range(0, len(wanted), _FINISH_ROWS):
-        chunk = wanted[start : start + _FINISH_ROWS]
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        chunk = wanted[start : start + _IDS_PER_QUERY]
         marks = ", ".join("?" for _ in chunk)
         found = tx.all(
             f"SELECT notification_id, content FROM notifications WHERE notification_id IN ({marks})", chunk

@@ -71,7 +71,6 @@ class Checkpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
-        self.passes = 0
 
     def run_once(self) -> Pass:
         """One passive checkpoint: copies what no reader still needs, waits for nobody (but the
@@ -87,7 +86,6 @@ class Checkpointer:
             self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA wal_autocheckpoint=0")  # this connection never writes
         busy, log_pages, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        self.passes += 1
         return Pass(max(log_pages, 0), max(copied, 0), bool(busy))
 
     def start(self) -> None:
