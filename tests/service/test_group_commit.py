@@ -4,6 +4,7 @@ on its own, and a write made inside an open transaction commits with it."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,3 +111,68 @@ def test_sqlite_writers_of_two_connections_take_turns_without_busy_errors(tmp_pa
     assert len(_names(first)) == 400
     first.close()
     second.close()
+
+
+def test_writes_queued_while_the_leader_waits_for_the_lock_join_its_group(tmp_path: Path) -> None:
+    """The group is taken once the write lock is held, so writers that arrive while another
+    process holds the lock share the leader's transaction instead of queueing behind it."""
+    ours, other = SqliteDatabase(tmp_path / "v.db"), SqliteDatabase(tmp_path / "v.db")
+    migrate(ours)
+    with ours.transaction() as tx:
+        tx.execute(TABLE)
+    group = GroupCommit(ours)
+    transactions: dict[str, Tx] = {}
+
+    def write(name: str) -> Callable[[Tx], str]:
+        def run(tx: Tx) -> str:
+            tx.execute("INSERT INTO gc_rows (name, writer) VALUES (?, 1)", (name,))
+            transactions[name] = tx
+            return name
+
+        return run
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        with other.transaction():
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    assert holding.wait(10)
+    leader = threading.Thread(target=group.run, args=(write("leader"),))
+    leader.start()
+    time.sleep(0.2)  # the leader is waiting for the lock the other connection holds
+    followers = [threading.Thread(target=group.run, args=(write(f"f{n}"),)) for n in range(3)]
+    for t in followers:
+        t.start()
+    time.sleep(0.3)
+    assert not transactions, "nothing is written while the other connection holds the lock"
+    release.set()
+    for t in [holder, leader, *followers]:
+        t.join(10)
+    assert _names(ours) == {"leader", "f0", "f1", "f2"}
+    assert len({id(tx) for tx in transactions.values()}) == 1, "all four shared one transaction"
+    ours.close()
+    other.close()
+
+
+def test_a_writer_queued_behind_more_than_a_group_still_commits(database: Database) -> None:
+    with database.transaction() as tx:
+        tx.execute(TABLE)
+    group = GroupCommit(database, max_group=2)
+    results: list[str] = []
+    start = threading.Barrier(7)
+
+    def writer(n: int) -> None:
+        start.wait()
+        results.append(group.run(_insert(f"w{n}", n)))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(7)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == sorted(f"w{n}" for n in range(7))
+    assert _names(database) == {f"w{n}" for n in range(7)}

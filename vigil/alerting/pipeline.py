@@ -49,7 +49,7 @@ class Dispatcher:
         self._clock = clock
         self._resolver = resolver
         self._wake_delivery = wake_delivery
-        fanout = Fanout(resolver, wake_delivery)
+        fanout = self._fanout = Fanout(resolver, wake_delivery)
         self.incoming = Pipeline(
             [
                 ApplySilenceTime(),
@@ -64,26 +64,43 @@ class Dispatcher:
 
     def dispatch(self) -> int:
         """Run the stages over one batch from the outbox; returns how many rows it looked at."""
-        peeked = None
-        if self._db.dialect == "sqlite":  # reads before the write lock (outbox.peek)
-            with self._db.transaction(write=False) as tx:
-                peeked = outbox.peek(tx, BATCH)
+        if self._db.dialect != "sqlite":
+            if not self._any("SELECT seq FROM alert_outbox LIMIT 1"):
+                return 0
+            with self._db.transaction() as tx:
+                d = Dispatch(tx, self._clock.now_ms())
+                items = outbox.claim(tx, self._db.dialect, BATCH)
+                self.incoming.run(d, self._candidates(d, items))
+            return len(items)
+        # On SQLite the write transaction excludes every other writer, event intake included: the
+        # rows, their events, the sources and silences are read, and the rows to write worked
+        # out, before it; inside it the stages run and write (outbox.peek, Fanout.prepare).
+        with self._db.transaction(write=False) as tx:
+            peeked = outbox.peek(tx, BATCH)
             if not peeked.seqs:
                 return 0
-        elif not self._any("SELECT seq FROM alert_outbox LIMIT 1"):
-            return 0
-        with self._db.transaction() as tx:
-            items = (
-                outbox.take(tx, peeked) if peeked is not None else outbox.claim(tx, self._db.dialect, BATCH)
-            )
             d = Dispatch(tx, self._clock.now_ms())
-            batch = [Candidate(i.event, i.source_kind, i.source_name) for i in items]
-            for i, c in enumerate(batch):
-                sub = d.subscription(c) if c.source_kind is not SourceKind.RULE else None
-                if sub is not None:
-                    batch[i] = Candidate(c.event, c.source_kind, c.source_name, sub.group_key(c.event))
-            self.incoming.run(d, batch)
-        return len(peeked.seqs) if peeked is not None else len(items)
+            candidates = self._candidates(d, peeked.items)
+            for account_id in {c.event.account_id for c in candidates}:
+                d.silences(account_id)
+            self._fanout.prepare(d, candidates)
+        with self._db.transaction() as tx:
+            d.tx = tx
+            taken = {i.seq for i in outbox.take(tx, peeked)}
+            self.incoming.run(d, [c for c, i in zip(candidates, peeked.items, strict=True) if i.seq in taken])
+        return len(peeked.seqs)
+
+    @staticmethod
+    def _candidates(d: Dispatch, items: list[outbox.Item]) -> list[Candidate]:
+        """The items as candidates, each of a subscription with its group key."""
+        batch = []
+        for i in items:
+            c = Candidate(i.event, i.source_kind, i.source_name)
+            sub = d.subscription(c) if c.source_kind is not SourceKind.RULE else None
+            batch.append(
+                c if sub is None else Candidate(i.event, i.source_kind, i.source_name, sub.group_key(i.event))
+            )
+        return batch
 
     def _any(self, sql: str, *params: object) -> bool:
         """A read before the write transaction, so an idle poll never takes the writer lock."""

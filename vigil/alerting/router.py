@@ -109,7 +109,7 @@ class _Plan:
     one. Answers come in candidate order.
 
     The keywords are found in one scan of the event's text, whatever their number: a regular
-    expression tries them, longest first, at every position. At a position, every keyword that
+    expression tries them, longest first, at every position where one could start. At a position, every keyword that
     occurs there is a prefix of the longest one, so each keyword stands for the sources of itself
     and of every keyword it starts with.
 
@@ -146,8 +146,10 @@ class _Plan:
         """The candidates that take this system event (``takes`` is true), in candidate order."""
         found = list(self.always)
         if self.keywords is not None:
-            for m in self.keywords.finditer(event.search_text):
-                found += self.by_keyword[m.group(1)]
+            text, search, start = event.search_text, self.keywords.search, 0
+            while (m := search(text, start)) is not None:  # every position a keyword occurs at
+                found += self.by_keyword[m.group()]
+                start = m.start() + 1
         found += [s for s in self.asked if s.takes(event)]
         if len(found) < 2:
             return found
@@ -166,9 +168,10 @@ def _keyword_index(
         sources = [s for end in range(1, len(keyword) + 1) for s in keyed.get(keyword[:end], ())]
         by_keyword[keyword] = tuple({id(s): s for s in sources}.values())
     longest_first = sorted(keyed, key=lambda k: (-len(k), k))
-    # A lookahead matches nothing, so finditer tries every position, overlaps included.
-    pattern = re.compile("(?=(" + "|".join(re.escape(k) for k in longest_first) + "))")
-    return pattern, by_keyword
+    # Searched for again from one past each match, so overlapping occurrences are found too. (A
+    # lookahead with finditer finds them as well, but makes the engine try every position; a
+    # plain search skips to the candidates, several times faster on keywords that share a prefix.)
+    return re.compile("|".join(re.escape(k) for k in longest_first)), by_keyword
 
 
 def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:

@@ -3,9 +3,10 @@
 Each transaction pays fixed costs (the write lock, BEGIN and COMMIT, and on SQLite a wait for the
 GIL after every statement while other threads run Python), so many small transactions from
 concurrent requests spend most of their time waiting. Here the first writer to arrive leads: it
-takes every write queued so far, runs them all in one transaction, hands the results back and
-passes the lead to a writer still waiting. A write that fails is retried in a transaction of its
-own, so one bad write never takes the others down with it.
+waits for the write lock, then takes every write queued by then (those that arrived while it
+waited included), runs them all in one transaction, hands the results back and passes the lead to
+a writer still waiting. A write that fails is retried in a transaction of its own, so one bad
+write never takes the others down with it.
 """
 
 from __future__ import annotations
@@ -59,27 +60,52 @@ class GroupCommit:
             if mine.done:
                 return mine.result()
             self._leading = True
-            group, self._queue = self._queue[: self._max_group], self._queue[self._max_group :]
         try:
-            self._commit(group)
+            while not mine.done:  # more than a group queued ahead of it: lead again
+                self._commit_queued()
         finally:
             with self._turn:
                 self._leading = False
                 self._turn.notify_all()
         return mine.result()
 
-    def _commit(self, group: list[_Pending[Any]]) -> None:
+    def _commit_queued(self) -> None:
+        """One transaction for the writes queued once the write lock is held: the lock is where
+        writers wait (other processes' writers, on SQLite), so the group grows while it does."""
+        group: list[_Pending[Any]] = []
         try:
             with self._db.transaction() as tx:
+                with self._turn:
+                    group, self._queue = self._queue[: self._max_group], self._queue[self._max_group :]
                 values = [p.write(tx) for p in group]
         except BaseException as exc:
-            if len(group) == 1:
-                group[0].error = exc
-                group[0].done = True
-                return
-            for pending in group:  # find the write that failed; the others commit on their own
-                self._commit([pending])
+            if not group:  # the transaction itself could not start: every queued write fails with it
+                with self._turn:
+                    group, self._queue = self._queue, []
+            self._fail_alone(group, exc)
+        else:
+            self._done(group, values)
+        with self._turn:  # the group's writers go on now, not when the lead ends
+            self._turn.notify_all()
+
+    def _fail_alone(self, group: list[_Pending[Any]], exc: BaseException) -> None:
+        """Find the write that failed: the others of its group commit on their own."""
+        if len(group) == 1:
+            group[0].error = exc
+            group[0].done = True
             return
+        for pending in group:
+            try:
+                with self._db.transaction() as tx:
+                    value = pending.write(tx)
+            except BaseException as alone:
+                pending.error = alone
+                pending.done = True
+                continue
+            self._done([pending], [value])
+
+    @staticmethod
+    def _done(group: list[_Pending[Any]], values: list[Any]) -> None:
         for pending, value in zip(group, values, strict=True):
             pending.value = value
             pending.done = True

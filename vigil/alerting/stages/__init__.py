@@ -6,22 +6,35 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from vigil.alerting import store
-from vigil.alerting.model import Candidate, SourceKind
+from vigil.alerting.model import Candidate, NotificationRecord, SourceKind
 from vigil.alerting.patterns import EventRule
+from vigil.alerting.records import Notification
 from vigil.alerting.silences import Silence
 from vigil.alerting.subscriptions import Subscription
+from vigil.alerting.targets import Address
 from vigil.storage.engine import Tx
+
+Prepared = tuple[Notification, list[NotificationRecord]] | None
+"""A candidate's notification and delivery records, or None when its source is gone."""
 
 
 @dataclass(slots=True)
 class Dispatch:
-    """One pass of the pipeline: its transaction, the clock's time and what it looked up."""
+    """One pass of the pipeline: its transaction, the clock's time and what it looked up.
+
+    On SQLite a pass looks things up, and works out what it would write, in a read transaction
+    before it takes the write lock (``Fanout.prepare``); ``tx`` is then the write transaction,
+    and what was looked up serves the stages there."""
 
     tx: Tx
     now: int
     _rules: dict[tuple[str, str], EventRule | None] = field(default_factory=dict)
     _subscriptions: dict[tuple[str, str, str], Subscription | None] = field(default_factory=dict)
     _silences: dict[str, list[Silence]] = field(default_factory=dict)
+    addresses: dict[tuple[str, str, str], list[Address]] = field(default_factory=dict)
+    """A source's resolved target addresses, per (account, source kind, source name)."""
+    prepared: dict[int, Prepared] = field(default_factory=dict)
+    """The rows each candidate (by ``id``) would write, worked out before the write lock."""
 
     def rule(self, account_id: str, name: str) -> EventRule | None:
         key = (account_id, name)

@@ -9,7 +9,7 @@ from vigil import ids
 from vigil.alerting import messages, records
 from vigil.alerting.model import Candidate, DeliveryStatus, NotificationRecord, NotificationState
 from vigil.alerting.patterns import EventRule
-from vigil.alerting.stages import Dispatch
+from vigil.alerting.stages import Dispatch, Prepared
 from vigil.alerting.subscriptions import Subscription
 from vigil.alerting.targets import Address, TargetResolver
 from vigil.events.catalog import CATALOG
@@ -21,32 +21,42 @@ class Fanout:
         self._resolver = resolver
         self._on_records = on_records
 
+    def prepare(self, d: Dispatch, batch: list[Candidate]) -> None:
+        """Work out each candidate's rows ahead of the pass's write transaction (SQLite, where it
+        excludes every other writer); ``run`` writes those of the candidates that reach it."""
+        for c in batch:
+            d.prepared[id(c)] = self._rows(d, c)
+
     def run(self, d: Dispatch, batch: list[Candidate]) -> list[Candidate]:
         notifications: list[records.Notification] = []
         deliveries: list[NotificationRecord] = []
-        # A source's addresses, worked out once per pass: the pass is one transaction, so a
-        # contact group reads the same every time, and the checks of an address are pure.
-        resolved: dict[tuple[str, str, str], list[Address]] = {}
         for c in batch:
-            source = d.source_of(c)
-            if source is None:  # deleted after the event matched it
-                continue
-            notification_id = ids.random_uuid()
-            key = (c.event.account_id, c.source_kind, c.source_name)
-            addresses = resolved.get(key)
-            if addresses is None:
-                addresses = resolved[key] = [
-                    a for t in source.targets for a in self._resolver.resolve(d.tx, c.event.account_id, t)
-                ]
-            body, owed = delivery_records(d, c, notification_id, addresses)
-            deliveries += owed
-            notifications.append(self._notification(notification_id, c, source, body, d.now))
+            rows = d.prepared[id(c)] if id(c) in d.prepared else self._rows(d, c)
+            if rows is not None:
+                notifications.append(rows[0])
+                deliveries += rows[1]
         if notifications:  # the pass's rows in two statements, not two per notification
             records.insert_notifications(d.tx, notifications)
             records.insert_records(d.tx, deliveries)
         if batch:
             d.tx.on_commit(self._on_records)
         return []
+
+    def _rows(self, d: Dispatch, c: Candidate) -> Prepared:
+        source = d.source_of(c)
+        if source is None:  # deleted after the event matched it
+            return None
+        notification_id = ids.time_ordered_uuid(d.now)
+        # A source's addresses, worked out once per pass: the pass reads one snapshot, so a
+        # contact group reads the same every time, and the checks of an address are pure.
+        key = (c.event.account_id, c.source_kind.value, c.source_name)
+        addresses = d.addresses.get(key)
+        if addresses is None:
+            addresses = d.addresses[key] = [
+                a for t in source.targets for a in self._resolver.resolve(d.tx, c.event.account_id, t)
+            ]
+        body, owed = delivery_records(d, c, notification_id, addresses)
+        return self._notification(notification_id, c, source, body, d.now), owed
 
     def _notification(
         self, notification_id: str, c: Candidate, source: EventRule | Subscription, body: str, now: int
@@ -94,7 +104,7 @@ def delivery_records(
     source_kind = c.source_kind.value
     return body, [
         NotificationRecord(
-            ids.random_uuid(),
+            ids.time_ordered_uuid(now),
             event.account_id,
             notification_id,
             event.event_id,
