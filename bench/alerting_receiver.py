@@ -74,15 +74,6 @@ class WebhookReceiver:
             for at, path, size, text in json.loads(answer.read()):
                 self._arrivals.append(Arrival(at, path, _parsed(text), size))
 
-    def wait_until(self, done: Callable[[list[Arrival]], bool], timeout_s: float) -> bool:
-        """Poll until ``done(arrivals)`` holds; False if it still does not after ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
-        while not done(self.arrivals()):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(_POLL_S)
-        return True
-
     def quiet_for(self, seconds: float, timeout_s: float) -> None:
         """Return once nothing arrived for ``seconds`` (or after ``timeout_s``)."""
         deadline = time.monotonic() + timeout_s

@@ -95,11 +95,11 @@ class Dispatcher:
         """The items as candidates, each of a subscription with its group key."""
         batch = []
         for i in items:
-            c = Candidate(i.event, i.source_kind, i.source_name)
-            sub = d.subscription(c) if c.source_kind is not SourceKind.RULE else None
-            batch.append(
-                c if sub is None else Candidate(i.event, i.source_kind, i.source_name, sub.group_key(i.event))
-            )
+            sub = None
+            if i.source_kind is not SourceKind.RULE:
+                sub = d.subscription_named(i.event.account_id, i.source_kind.value, i.source_name)
+            group_key = sub.group_key(i.event) if sub is not None else ""
+            batch.append(Candidate(i.event, i.source_kind, i.source_name, group_key))
         return batch
 
     def _any(self, sql: str, *params: object) -> bool:

@@ -109,9 +109,9 @@ class _Plan:
     one. Answers come in candidate order.
 
     The keywords are found in one scan of the event's text, whatever their number: a regular
-    expression tries them, longest first, at every position where one could start. At a position, every keyword that
-    occurs there is a prefix of the longest one, so each keyword stands for the sources of itself
-    and of every keyword it starts with.
+    expression tries them, longest first, at every position where one could start. At a position,
+    every keyword that occurs there is a prefix of the longest one, so each keyword stands for the
+    sources of itself and of every keyword it starts with.
 
     A single-pattern source is a candidate only if its pattern's product and name lists admit the
     event's, so for those only the remaining conditions are left to check."""

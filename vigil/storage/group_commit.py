@@ -79,7 +79,7 @@ class GroupCommit:
                     group, self._queue = self._queue[: self._max_group], self._queue[self._max_group :]
                 values = [p.write(tx) for p in group]
         except BaseException as exc:
-            if not group:  # the transaction itself could not start: every queued write fails with it
+            if not group:  # the transaction itself could not start: every queued write is tried alone
                 with self._turn:
                     group, self._queue = self._queue, []
             self._fail_alone(group, exc)
