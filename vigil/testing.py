@@ -117,6 +117,13 @@ class ReceivedRequest:
         return json.loads(self.body)
 
 
+class _ReceiverServer(ThreadingHTTPServer):
+    request_queue_size = 128
+    """The listen backlog. socketserver's default of 5 drops the connection attempts beyond it when
+    a delivery pool opens eight at once, and each dropped one waits a second to try again."""
+    daemon_threads = True
+
+
 class LocalReceiver:
     """A real HTTP receiver on 127.0.0.1: records every request and answers from a script.
 
@@ -130,7 +137,7 @@ class LocalReceiver:
         self._hold_timeout = hold_timeout_s
         self._requests: list[ReceivedRequest] = []
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _ReceiverServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="vigil-local-receiver", daemon=True

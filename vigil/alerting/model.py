@@ -98,6 +98,10 @@ class AlertEvent:
             self.__dict__["_search_text"] = known
         return known
 
+    def know_search_text(self, text: str) -> None:
+        """Take the search text worked out elsewhere (the event's row holds it already)."""
+        self.__dict__["_search_text"] = text
+
     @classmethod
     def of_system(cls, e: SystemEvent) -> AlertEvent:
         return cls(

@@ -174,6 +174,11 @@ def _keyword_index(
     return re.compile("|".join(re.escape(k) for k in longest_first)), by_keyword
 
 
+def _product_and_name(e: SystemEvent | CustomEvent) -> tuple[str, str]:
+    """What ``Routes.candidates`` looks up for the event (a custom event has no product)."""
+    return (e.product, e.name) if isinstance(e, SystemEvent) else ("", e.name)
+
+
 def secret_event_why_not(tx: Tx, s: Subscription, event: AlertEvent) -> str:
     """A Huawei secret event takes its event types, for the secrets that subscribe to it."""
     return _secret_event_rule_out(s, event) or _secret_not_subscribed(tx, s, event)
@@ -233,9 +238,10 @@ class Router:
         self._cache: dict[str, Routes] = {}
         self._lock = threading.Lock()
 
-    def match(self, events: Sequence[SystemEvent]) -> Matched:
-        """Match a batch of events raised together (one account), outside the write lock."""
-        return self._match(events, AlertEvent.of_system)
+    def match(self, events: Sequence[SystemEvent], search_texts: Sequence[str] | None = None) -> Matched:
+        """Match a batch of events raised together (one account), outside the write lock;
+        ``search_texts`` are their keyword texts when the caller has them already."""
+        return self._match(events, AlertEvent.of_system, search_texts)
 
     def match_custom(self, events: Sequence[CustomEvent]) -> Matched:
         return self._match(events, AlertEvent.of_custom, rules_only=True)
@@ -244,6 +250,7 @@ class Router:
         self,
         raised: Sequence[E],
         alert: Callable[[E], AlertEvent],
+        search_texts: Sequence[str] | None = None,
         *,
         rules_only: bool = False,
     ) -> Matched:
@@ -254,14 +261,19 @@ class Router:
         routes = self.routes(raised[0].account_id)
         if routes.empty:  # an account with nothing to route to: no per-event work at all
             return matched
-        for event in map(alert, raised):
+        secret_events = () if rules_only else routes.secret_events
+        for index, raised_event in enumerate(raised):
+            if not secret_events and not routes.candidates(*_product_and_name(raised_event)):
+                continue  # nothing could take it: no AlertEvent, no search text
+            event = alert(raised_event)
+            if search_texts is not None:
+                event.know_search_text(search_texts[index])
             for kind, name in self.matches(event, routes):
                 if not rules_only or kind is SourceKind.RULE:
                     matched.rows.append(outbox.row(event, kind, name, now))
-            if not rules_only:
-                matched.secret_events.extend(
-                    (event, s) for s in routes.secret_events if not _secret_event_rule_out(s, event)
-                )
+            matched.secret_events.extend(
+                (event, s) for s in secret_events if not _secret_event_rule_out(s, event)
+            )
         return matched
 
     @staticmethod

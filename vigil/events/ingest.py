@@ -6,12 +6,17 @@ catalog is refused with a message naming the event's position and the field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from vigil.errors import InvalidArgument
-from vigil.events.catalog import CATALOG
+from vigil.events.catalog import CATALOG, kafka
+
+ContentRules = Callable[[str, dict[str, Any]], None]
+"""A product's own check of an event's content (raises InvalidArgument naming the field)."""
+
+_CONTENT_RULES: dict[str, ContentRules] = {"kafka": kafka.validate_content}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,55 +30,67 @@ class Payload:
     content: dict[str, Any]
 
 
-def _text(raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
+def _text(raw: Mapping[str, Any], key: str, index: int, *, required: bool = True) -> str:
     value = raw.get(key)
+    if type(value) is str and value and not value[0].isspace() and not value[-1].isspace():
+        return value  # the common case, decided without a copy
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidArgument(f"{where}: {key} is missing")
+            raise InvalidArgument(f"event {index}: {key} is missing")
         return ""
     if not isinstance(value, (str, int)):
-        raise InvalidArgument(f"{where}: {key} must be a string")
+        raise InvalidArgument(f"event {index}: {key} must be a string")
     return str(value).strip()
 
 
-def validate_payload(product: str, raw: Mapping[str, Any], index: int) -> Payload:
+def validate_payloads(product: str, raws: Sequence[object]) -> list[Payload]:
+    """Published events, checked and normalised, in order. Raises InvalidArgument naming the
+    first event (by its position, from 1) and field that is wrong."""
+    wanted = product.strip().lower()
+    content_rules = _CONTENT_RULES.get(wanted)
+    return [_payload(wanted, product, content_rules, raw, index) for index, raw in enumerate(raws, start=1)]
+
+
+def validate_payload(product: str, raw: object, index: int) -> Payload:
     """One published event, checked and normalised. Raises InvalidArgument."""
-    where = f"event {index}"
+    wanted = product.strip().lower()
+    return _payload(wanted, product, _CONTENT_RULES.get(wanted), raw, index)
+
+
+def _payload(
+    wanted: str, product: str, content_rules: ContentRules | None, raw: object, index: int
+) -> Payload:
     if not isinstance(raw, Mapping):
-        raise InvalidArgument(f"{where} must be a JSON object")
-    name = _text(raw, "name", where)
+        raise InvalidArgument(f"event {index} must be a JSON object")
+    name = _text(raw, "name", index)
     spec = CATALOG.get(name)
-    if spec is None or spec.product.lower() != product.strip().lower():
-        raise InvalidArgument(f"{where}: {name!r} is not a {product} event of the catalog")
-    declared = _text(raw, "product", where, required=False)
-    if declared and declared.lower() != spec.product.lower():
-        raise InvalidArgument(f"{where}: product {declared!r} does not match {spec.product}")
-    level = _text(raw, "level", where, required=False).upper() or spec.level.value
-    if level != spec.level.value:
-        raise InvalidArgument(f"{where}: level {level} is not the catalog's {spec.level.value} for {name}")
+    if spec is None or spec.product.lower() != wanted:
+        raise InvalidArgument(f"event {index}: {name!r} is not a {product} event of the catalog")
+    declared = _text(raw, "product", index, required=False)
+    if declared and declared.lower() != wanted:
+        raise InvalidArgument(f"event {index}: product {declared!r} does not match {spec.product}")
+    catalog_level = spec.level.value
+    level = _text(raw, "level", index, required=False).upper() or catalog_level
+    if level != catalog_level:
+        raise InvalidArgument(f"event {index}: level {level} is not the catalog's {catalog_level} for {name}")
     content = raw.get("content")
     if not isinstance(content, Mapping):
-        raise InvalidArgument(f"{where}: content must be a JSON object")
+        raise InvalidArgument(f"event {index}: content must be a JSON object")
+    content = dict(content)  # the event's own copy: nothing the publisher holds is kept
     missing = [f for f in spec.content_fields if f not in content]
     if missing:
-        raise InvalidArgument(f"{where}: content of {name} lacks {', '.join(missing)}")
-    _product_rules(spec.product, name, dict(content), where)
+        raise InvalidArgument(f"event {index}: content of {name} lacks {', '.join(missing)}")
+    if content_rules is not None:
+        try:
+            content_rules(name, content)
+        except InvalidArgument as exc:
+            raise InvalidArgument(f"event {index}: {exc.message}") from None
     return Payload(
         name,
         level,
-        _text(raw, "status", where, required=False) or spec.status,
-        _text(raw, "resourceId", where),
-        _text(raw, "instanceName", where, required=False),
-        _text(raw, "groupId", where, required=False) or "0",
-        dict(content),
+        _text(raw, "status", index, required=False) or spec.status,
+        _text(raw, "resourceId", index),
+        _text(raw, "instanceName", index, required=False),
+        _text(raw, "groupId", index, required=False) or "0",
+        content,
     )
-
-
-def _product_rules(product: str, name: str, content: dict[str, Any], where: str) -> None:
-    if product.lower() == "kafka":
-        from vigil.events.catalog import kafka
-
-        try:
-            kafka.validate_content(name, content)
-        except InvalidArgument as exc:
-            raise InvalidArgument(f"{where}: {exc.message}") from None

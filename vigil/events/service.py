@@ -13,9 +13,10 @@ from vigil.clock import DAY_MS, Clock
 from vigil.errors import InvalidArgument
 from vigil.events import store
 from vigil.events.catalog import CATALOG, EventSpec
-from vigil.events.ingest import validate_payload
+from vigil.events.ingest import validate_payloads
 from vigil.events.model import CustomEvent, EventDraft, SystemEvent
 from vigil.events.query import EventFilter, Keywords
+from vigil.ids import time_ordered_uuids
 from vigil.storage.engine import Database, Tx
 from vigil.storage.group_commit import GroupCommit
 
@@ -36,8 +37,9 @@ class EventRouter(Protocol):
     """Where raised events go next (the alerting pipeline's outbox): matched before the raising
     transaction takes the write lock, written inside it."""
 
-    def match(self, events: Sequence[SystemEvent]) -> Routed:
-        """Events raised together, all of one account."""
+    def match(self, events: Sequence[SystemEvent], search_texts: Sequence[str] | None = None) -> Routed:
+        """Events raised together, all of one account; ``search_texts``, when given, are the
+        events' keyword texts (``SystemEvent.search_text``), already worked out for their rows."""
         ...
 
     def match_custom(self, events: Sequence[CustomEvent]) -> Routed: ...
@@ -51,7 +53,7 @@ class _NowhereRouted:
 class NoRouting:
     """The router until alerting is connected: events are stored and streamed, nothing more."""
 
-    def match(self, events: Sequence[SystemEvent]) -> Routed:
+    def match(self, events: Sequence[SystemEvent], search_texts: Sequence[str] | None = None) -> Routed:
         return _NowhereRouted()
 
     def match_custom(self, events: Sequence[CustomEvent]) -> Routed:
@@ -101,9 +103,13 @@ class EventCenter:
 
         Raises UnknownEvent for the first draft whose name is not in the catalog; nothing is written then.
         """
-        events = [self._build(account_id, draft) for draft in drafts]
+        now, region = self._clock.now_ms(), self._region_of()  # one moment for the whole batch
+        ids = time_ordered_uuids(now, len(drafts))
+        events = [
+            self._build(account_id, d, event_id, now, region) for d, event_id in zip(drafts, ids, strict=True)
+        ]
         rows = store.event_rows(events)  # encoding and matching happen before the write lock
-        routed = self.router.match(events)
+        routed = self.router.match(events, [store.search_text_of(row) for row in rows])
 
         def write(tx: Tx) -> None:
             store.insert_rows(tx, rows)
@@ -113,9 +119,8 @@ class EventCenter:
         self._writes.run(write)
         return events
 
-    def _build(self, account_id: str, d: EventDraft) -> SystemEvent:
+    def _build(self, account_id: str, d: EventDraft, event_id: str, now: int, region: str) -> SystemEvent:
         spec = self.spec(d.name)
-        now = self._clock.now_ms()
         resource_name = d.instance_name or d.resource_id.rsplit("/", 1)[-1]
         body = dict(d.content)
         key = spec.event_id_key  # "eventId"; "EventId" for the notify events; None for Kafka
@@ -124,7 +129,7 @@ class EventCenter:
         if d.drill:  # so a drill is told apart wherever only the content travels (CMS Content)
             body["drill"] = True
         return SystemEvent(
-            ids.time_ordered_uuid(now),
+            event_id,
             account_id,
             spec.product,
             spec.name,
@@ -134,7 +139,7 @@ class EventCenter:
             d.group_id,
             d.resource_id,
             d.instance_name,
-            self._region_of(),
+            region,
             now,
             body,
             d.drill,
@@ -157,7 +162,6 @@ class EventCenter:
 
         Raises InvalidArgument naming the first event and field that is wrong; nothing is stored then.
         """
-        checked = [validate_payload(product, raw, index) for index, raw in enumerate(events, start=1)]
         source = "drill" if drill else "ingest"
         drafts = [
             EventDraft(
@@ -171,7 +175,7 @@ class EventCenter:
                 source,
                 p.level,
             )
-            for p in checked
+            for p in validate_payloads(product, events)
         ]
         return self.raise_many(account_id, drafts)
 

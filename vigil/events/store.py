@@ -85,6 +85,13 @@ def _row(e: SystemEvent) -> tuple[Any, ...]:
 
 
 EventRow = tuple[Any, ...]
+_SEARCH_TEXT = _INSERT_COLUMNS.index("search_text")
+
+
+def search_text_of(row: EventRow) -> str:
+    """The event's keyword text, as its row holds it (``SystemEvent.search_text``)."""
+    text: str = row[_SEARCH_TEXT]
+    return text
 
 
 def event_rows(events: Sequence[SystemEvent]) -> list[EventRow]:
