@@ -51,12 +51,6 @@ def validate_payloads(product: str, raws: Sequence[object]) -> list[Payload]:
     return [_payload(wanted, product, content_rules, raw, index) for index, raw in enumerate(raws, start=1)]
 
 
-def validate_payload(product: str, raw: object, index: int) -> Payload:
-    """One published event, checked and normalised. Raises InvalidArgument."""
-    wanted = product.strip().lower()
-    return _payload(wanted, product, _CONTENT_RULES.get(wanted), raw, index)
-
-
 def _payload(
     wanted: str, product: str, content_rules: ContentRules | None, raw: object, index: int
 ) -> Payload:

@@ -104,9 +104,10 @@ class EventCenter:
         Raises UnknownEvent for the first draft whose name is not in the catalog; nothing is written then.
         """
         now, region = self._clock.now_ms(), self._region_of()  # one moment for the whole batch
-        ids = time_ordered_uuids(now, len(drafts))
+        event_ids = time_ordered_uuids(now, len(drafts))
         events = [
-            self._build(account_id, d, event_id, now, region) for d, event_id in zip(drafts, ids, strict=True)
+            self._build(account_id, d, event_id, now, region)
+            for d, event_id in zip(drafts, event_ids, strict=True)
         ]
         rows = store.event_rows(events)  # encoding and matching happen before the write lock
         routed = self.router.match(events, [store.search_text_of(row) for row in rows])
