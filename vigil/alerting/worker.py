@@ -6,8 +6,8 @@ In a burst it stops chasing every commit. A pass that found at least a dispatch 
 rows (``BATCH``) shows that events are queueing faster than passes take them; the next pass then
 waits for a lull in the commits (``Coalescing.lull_s`` without a wake-up), but never longer than
 ``Coalescing.max_wait_s``, and takes everything queued meanwhile. While a burst lasts, the cores go
-to the calls taking the events in, and the notifications follow within half a second; at a steady
-pace (a pass finding fewer rows) every commit is dispatched at once, as before.
+to the calls taking the events in, and the thread never waits more than half a second before a
+pass; at a steady pace (a pass finding fewer rows) every commit is dispatched at once.
 
 Under ``vigil serve`` the thread runs in the server's background process, so sending notifications
 never competes with API calls for a worker's interpreter; the processes that commit outbox rows
