@@ -121,7 +121,6 @@ class _ReceiverServer(ThreadingHTTPServer):
     request_queue_size = 128
     """The listen backlog. socketserver's default of 5 drops the connection attempts beyond it when
     a delivery pool opens eight at once, and each dropped one waits a second to try again."""
-    daemon_threads = True
 
 
 class LocalReceiver:
