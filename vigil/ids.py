@@ -67,9 +67,22 @@ def time_ordered_uuid(time_ms: int) -> str:
 
 
 def time_ordered_uuids(time_ms: int, n: int) -> list[str]:
-    """``n`` time-ordered UUIDs of one moment, their random bits drawn in one go."""
-    drawn = _fast.bytes(10 * n)
-    return [_v7(time_ms, drawn[i : i + 10]) for i in range(0, 10 * n, 10)]
+    """``n`` time-ordered UUIDs of one moment, their random bits drawn in one go. They share the
+    time, so the first 13 characters are written once; each id adds 19 random hex digits and the
+    variant's two random bits (the layout of ``_v7``, without its arithmetic)."""
+    if n < 4:
+        return [time_ordered_uuid(time_ms) for _ in range(n)]
+    h = f"{time_ms & (2**48 - 1):012x}"
+    prefix = f"{h[:8]}-{h[8:]}-7"
+    hexes = _fast.bytes(10 * n).hex()
+    return [
+        f"{prefix}{r[:3]}-{_VARIANT[r[3]]}{r[4:7]}-{r[7:19]}"
+        for r in (hexes[i : i + 20] for i in range(0, 20 * n, 20))
+    ]
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+"""A random hex digit's low two bits under the variant's ``10``: one of 8, 9, a, b."""
 
 
 def _v7(time_ms: int, random10: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 from vigil.alerting.model import Contact, ContactGroup, EventKind, Target, TargetKind
 from vigil.alerting.patterns import EventPattern, EventRule, RuleState
@@ -140,11 +141,18 @@ def _rule(r: Row, targets: Sequence[Target]) -> EventRule:
         RuleState(r["state"]),
         int(r["silence_time_s"]),
         r["group_id"],
-        tuple(EventPattern.from_json(p) for p in json.loads(r["patterns"])),
+        _patterns(r["patterns"]),
         tuple(targets),
         r["created_at"],
         r["updated_at"],
     )
+
+
+@lru_cache(maxsize=1024)
+def _patterns(stored: str) -> tuple[EventPattern, ...]:
+    """A rule's stored patterns, parsed once per distinct text: the dispatcher reads each rule it
+    notifies for afresh every pass, and a pattern (its SQLFilter compiled) is immutable."""
+    return tuple(EventPattern.from_json(p) for p in json.loads(stored))
 
 
 def _target(r: Row) -> Target:

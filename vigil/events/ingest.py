@@ -7,27 +7,16 @@ catalog is refused with a message naming the event's position and the field.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from vigil.errors import InvalidArgument
 from vigil.events.catalog import CATALOG, kafka
+from vigil.events.model import EventDraft
 
-ContentRules = Callable[[str, dict[str, Any]], None]
+ContentRules = Callable[[str, Mapping[str, Any]], None]
 """A product's own check of an event's content (raises InvalidArgument naming the field)."""
 
 _CONTENT_RULES: dict[str, ContentRules] = {"kafka": kafka.validate_content}
-
-
-@dataclass(frozen=True, slots=True)
-class Payload:
-    name: str
-    level: str
-    status: str
-    resource_id: str
-    instance_name: str
-    group_id: str
-    content: dict[str, Any]
 
 
 def _text(raw: Mapping[str, Any], key: str, index: int, *, required: bool = True) -> str:
@@ -43,17 +32,28 @@ def _text(raw: Mapping[str, Any], key: str, index: int, *, required: bool = True
     return str(value).strip()
 
 
-def validate_payloads(product: str, raws: Sequence[object]) -> list[Payload]:
-    """Published events, checked and normalised, in order. Raises InvalidArgument naming the
-    first event (by its position, from 1) and field that is wrong."""
+def validate_payloads(product: str, raws: Sequence[object], *, drill: bool = False) -> list[EventDraft]:
+    """Published events, checked and normalised, in order, as drafts to raise (their source
+    "ingest", or "drill" for a drill). Raises InvalidArgument naming the first event (by its
+    position, from 1) and field that is wrong."""
     wanted = product.strip().lower()
     content_rules = _CONTENT_RULES.get(wanted)
-    return [_payload(wanted, product, content_rules, raw, index) for index, raw in enumerate(raws, start=1)]
+    source = "drill" if drill else "ingest"
+    return [
+        _draft(wanted, product, content_rules, raw, index, drill, source)
+        for index, raw in enumerate(raws, start=1)
+    ]
 
 
-def _payload(
-    wanted: str, product: str, content_rules: ContentRules | None, raw: object, index: int
-) -> Payload:
+def _draft(
+    wanted: str,
+    product: str,
+    content_rules: ContentRules | None,
+    raw: object,
+    index: int,
+    drill: bool,
+    source: str,
+) -> EventDraft:
     if not isinstance(raw, Mapping):
         raise InvalidArgument(f"event {index} must be a JSON object")
     name = _text(raw, "name", index)
@@ -67,10 +67,9 @@ def _payload(
     level = _text(raw, "level", index, required=False).upper() or catalog_level
     if level != catalog_level:
         raise InvalidArgument(f"event {index}: level {level} is not the catalog's {catalog_level} for {name}")
-    content = raw.get("content")
+    content = raw.get("content")  # raising the draft copies it: nothing the publisher holds is kept
     if not isinstance(content, Mapping):
         raise InvalidArgument(f"event {index}: content must be a JSON object")
-    content = dict(content)  # the event's own copy: nothing the publisher holds is kept
     missing = [f for f in spec.content_fields if f not in content]
     if missing:
         raise InvalidArgument(f"event {index}: content of {name} lacks {', '.join(missing)}")
@@ -79,12 +78,14 @@ def _payload(
             content_rules(name, content)
         except InvalidArgument as exc:
             raise InvalidArgument(f"event {index}: {exc.message}") from None
-    return Payload(
+    return EventDraft(
         name,
-        level,
-        _text(raw, "status", index, required=False) or spec.status,
         _text(raw, "resourceId", index),
         _text(raw, "instanceName", index, required=False),
-        _text(raw, "groupId", index, required=False) or "0",
         content,
+        _text(raw, "status", index, required=False) or spec.status,
+        _text(raw, "groupId", index, required=False) or "0",
+        drill,
+        source,
+        level,
     )

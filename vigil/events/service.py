@@ -163,22 +163,7 @@ class EventCenter:
 
         Raises InvalidArgument naming the first event and field that is wrong; nothing is stored then.
         """
-        source = "drill" if drill else "ingest"
-        drafts = [
-            EventDraft(
-                p.name,
-                p.resource_id,
-                p.instance_name,
-                p.content,
-                p.status,
-                p.group_id,
-                drill,
-                source,
-                p.level,
-            )
-            for p in validate_payloads(product, events)
-        ]
-        return self.raise_many(account_id, drafts)
+        return self.raise_many(account_id, validate_payloads(product, events, drill=drill))
 
     def _notify(self) -> None:
         with self._wake:

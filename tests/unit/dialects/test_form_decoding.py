@@ -11,7 +11,23 @@ from hypothesis import strategies as st
 from vigil.dialects.alibaba.pop import decode_pairs
 from vigil.errors import InvalidArgument
 
-FORM_ALPHABET = st.sampled_from([*"ab=&+%\\xX0123456789fF é;", "%2", "%4G", "%C3", "%A9", "%25"])
+FORM_ALPHABET = st.sampled_from(
+    [
+        *"ab=&+%\\xX0123456789fF é;_\r\n",
+        "%2",
+        "%4G",
+        "%C3",
+        "%A9",
+        "%25",
+        "%a9",
+        "%\n",
+        "%\r\n",
+        "%%",
+        "%=",
+        "===",
+    ]
+)
+"""Escapes good and bad, and what quoted-printable decoding reads its own way (=, CR, LF, _)."""
 
 
 def _reference(text: str) -> list[tuple[str, str]] | None:
@@ -44,3 +60,20 @@ def test_a_backslash_in_a_value_survives_next_to_escapes() -> None:
 def test_bad_utf8_escape_is_a_clear_error() -> None:
     with pytest.raises(InvalidArgument, match="not valid UTF-8"):
         decode_pairs("Name=%FF%FE")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Events=%5B%7B%22a%22%3A1%7D%5D", [("Events", '[{"a":1}]')]),  # the quoted-printable path
+        ("E=%41%\n", [("E", "A%\n")]),  # a % before a line break: not a soft break
+        ("E=%41%\r\n%", [("E", "A%\r\n%")]),
+        ("E=%41%4", [("E", "A%4")]),  # a short escape at the end
+        ("E=%41%zz_", [("E", "A%zz_")]),
+        ("E=%41=%42", [("E", "A=B")]),  # an unescaped = in the value
+    ],
+)
+def test_escapes_next_to_what_quoted_printable_reads_differently(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert decode_pairs(text) == expected == parse_qsl(text, keep_blank_values=True)

