@@ -63,15 +63,15 @@ def project_id() -> str:
 def time_ordered_uuid(time_ms: int) -> str:
     """A UUID laid out as version 7 (48 bits of ms time, then random bits): ids made later sort
     later, so a unique index on them grows at its end instead of at a random leaf."""
-    return _v7(time_ms, _fast.bytes(10))
+    return time_ordered_uuids(time_ms, 1)[0]
 
 
 def time_ordered_uuids(time_ms: int, n: int) -> list[str]:
-    """``n`` time-ordered UUIDs of one moment, their random bits drawn in one go. They share the
-    time, so the first 13 characters are written once; each id adds 19 random hex digits and the
-    variant's two random bits (the layout of ``_v7``, without its arithmetic)."""
-    if n < 4:
-        return [time_ordered_uuid(time_ms) for _ in range(n)]
+    """``n`` time-ordered UUIDs of one moment, their random bits drawn in one go.
+
+    Written as text, not computed as a 128-bit integer: the time's 12 hex digits and the version
+    digit 7 once, then per id 18 random hex digits and the variant digit (``10`` and two random
+    bits: 8, 9, a or b); 74 random bits in all, as ``uuid.UUID`` would print them."""
     h = f"{time_ms & (2**48 - 1):012x}"
     prefix = f"{h[:8]}-{h[8:]}-7"
     hexes = _fast.bytes(10 * n).hex()
@@ -83,11 +83,3 @@ def time_ordered_uuids(time_ms: int, n: int) -> list[str]:
 
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 """A random hex digit's low two bits under the variant's ``10``: one of 8, 9, a, b."""
-
-
-def _v7(time_ms: int, random10: bytes) -> str:
-    value = int.from_bytes(random10, "big")  # 80 random bits, of which 74 are kept
-    rand_a, rand_b = value >> 68, value & (2**62 - 1)
-    as_int = (time_ms & (2**48 - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
-    h = f"{as_int:032x}"  # what str(uuid.UUID(int=as_int)) gives, without its checks (every call has one)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
